@@ -1,0 +1,56 @@
+# runai_rbac: built with PGXS.  The version lives only in runai_rbac.control.
+EXTENSION   = runai_rbac
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big  = runai_rbac
+OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/cache.o \
+              src/identity.o src/session.o src/dispatch.o src/checks.o
+
+# The install script for the current version is assembled from src/sql/*.sql (in
+# name order) and the data files; upgrade deltas live in upgrade/ and are never edited
+# once released.
+SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
+
+REGRESS     = types catalog
+REGRESS_OPTS =
+ISOLATION   =
+
+PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK  =
+
+EXTRA_CLEAN = results output_iso regression.diffs regression.out log tmp_check build
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+# Without the server development files PGXS is absent; 'make test' and 'make demo'
+# install them first, the other targets say what is missing.
+all install installcheck:
+	@echo "runai_rbac: PostgreSQL 15 server development files not found; run 'make deps'" >&2; exit 1
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) data/*.csv tools/gen_data.awk
+	tools/build_sql.sh $(EXTVERSION) $(SQL_PARTS) > $@.tmp && mv $@.tmp $@
+
+.PHONY: test demo bench fuzz test-memcheck deps
+deps:
+	tools/ensure-deps.sh
+
+test: deps
+	tools/test.sh
+
+demo: deps
+	tools/demo.sh
+
+bench: deps
+	tools/bench.sh
+
+fuzz:
+	tools/fuzz.sh $(FUZZ_SECONDS)
+
+test-memcheck: deps
+	tools/test.sh --memcheck

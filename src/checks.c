@@ -1,0 +1,360 @@
+/*
+ * checks.c
+ *    The SQL-callable permission checks and lookups answered from the cache:
+ *    can, has_permission, permitted_scopes, my_permissions, and the trigger that
+ *    invalidates every backend's cache when the extension's tables change.
+ *
+ * can() and has_permission() keep a small memo in fn_extra (the parsed resource
+ * type and action, the subject's grants) validated by the cache generation, so a
+ * check in a loop costs a hash-free interval search.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "dispatch.h"
+#include "identity.h"
+#include "types.h"
+
+typedef struct CheckMemo
+{
+	uint64		generation;
+	int			rlen;
+	char		rbuf[64];
+	int			rt;
+	int			alen;
+	char		abuf[16];
+	int			act;
+	/* has_permission: the subject asked about */
+	int			slen;
+	char		sbuf[RBAC_SUBJECT_NAME_MAX + 8];
+	RbacGrants *grants;
+	bool		caller_is_subject;
+	/* scope memo */
+	int			scope_len;
+	char		scope_buf[RBAC_SCOPE_TEXT_MAX + 1];
+	int			node;
+} CheckMemo;
+
+static CheckMemo *
+get_memo(FunctionCallInfo fcinfo)
+{
+	CheckMemo  *m = fcinfo->flinfo->fn_extra;
+
+	if (m == NULL)
+	{
+		m = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CheckMemo));
+		fcinfo->flinfo->fn_extra = m;
+	}
+	if (m->generation != rbac_cache_generation())
+	{
+		m->generation = rbac_cache_generation();
+		m->rlen = m->alen = m->slen = m->scope_len = -1;
+		m->grants = NULL;
+	}
+	return m;
+}
+
+/* Resource type and action of the call, parsed once per distinct value. */
+static void
+memo_resource_action(CheckMemo *m, text *r, text *a)
+{
+	int			rlen = VARSIZE_ANY_EXHDR(r);
+	int			alen = VARSIZE_ANY_EXHDR(a);
+
+	if (rlen != m->rlen || memcmp(VARDATA_ANY(r), m->rbuf, rlen) != 0)
+	{
+		m->rt = rbac_resource_type_arg(r);
+		if (rlen <= (int) sizeof(m->rbuf))
+		{
+			memcpy(m->rbuf, VARDATA_ANY(r), rlen);
+			m->rlen = rlen;
+		}
+	}
+	if (alen != m->alen || memcmp(VARDATA_ANY(a), m->abuf, alen) != 0)
+	{
+		m->act = rbac_action_arg(a);
+		if (alen <= (int) sizeof(m->abuf))
+		{
+			memcpy(m->abuf, VARDATA_ANY(a), alen);
+			m->alen = alen;
+		}
+	}
+}
+
+/* Node of the scope argument (-1 unknown), remembering the last one. */
+static int
+memo_scope(CheckMemo *m, struct varlena *s)
+{
+	int			len = VARSIZE_ANY_EXHDR(s);
+
+	if (len == m->scope_len && memcmp(VARDATA_ANY(s), m->scope_buf, len) == 0)
+		return m->node;
+	m->node = rbac_cache_scope_node(rbac_scope_type_of(s), rbac_scope_id_of(s),
+									rbac_scope_idlen_of(s));
+	if (len <= (int) sizeof(m->scope_buf))
+	{
+		memcpy(m->scope_buf, VARDATA_ANY(s), len);
+		m->scope_len = len;
+	}
+	return m->node;
+}
+
+PG_FUNCTION_INFO_V1(rbac_can);
+/* runai.can(resource, action, scope): may the current subject? False if none. */
+Datum
+rbac_can(PG_FUNCTION_ARGS)
+{
+	CheckMemo  *m;
+	RbacGrants *g;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_BOOL(false);
+	rbac_cache_begin();
+	m = get_memo(fcinfo);
+	memo_resource_action(m, PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1));
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL)
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(rbac_grants_allow(g, m->rt, m->act, memo_scope(m, PG_GETARG_RBAC_SCOPE_PP(2))));
+}
+
+/*
+ * Raises 42501 unless the caller may ask about subject: it is that subject, a
+ * superuser, or holds access_rules view at the scope.
+ */
+static void
+require_may_ask(CheckMemo *m, int node, struct varlena *scope, const char *subject)
+{
+	RbacGrants *caller;
+	RbacSubjectKind kind;
+	const char *name;
+	int			rt;
+
+	if (m->caller_is_subject || superuser())
+		return;
+	caller = rbac_current_grants(&kind, &name);
+	rt = rbac_cache_resource_type("access_rules", strlen("access_rules"));
+	if (caller != NULL && rbac_grants_allow(caller, rt, RBAC_ACT_VIEW, node))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied: %s may not view access_rules at %s",
+					caller ? rbac_subject_text(kind, name) : "no Run:ai subject",
+					rbac_scope_to_cstring(scope)),
+			 errdetail("Asking about the permissions of %s needs the view permission on access_rules at the scope, unless the caller is that subject.",
+					   subject),
+			 errhint("Use runai.can() to ask about the current subject.")));
+}
+
+PG_FUNCTION_INFO_V1(rbac_has_permission);
+/* runai.has_permission(subject, resource, action, scope). */
+Datum
+rbac_has_permission(PG_FUNCTION_ARGS)
+{
+	CheckMemo  *m;
+	text	   *st;
+	int			slen;
+	int			node;
+	struct varlena *scope;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_BOOL(false);
+	rbac_cache_begin();
+	m = get_memo(fcinfo);
+	memo_resource_action(m, PG_GETARG_TEXT_PP(1), PG_GETARG_TEXT_PP(2));
+
+	st = PG_GETARG_TEXT_PP(0);
+	slen = VARSIZE_ANY_EXHDR(st);
+	if (m->grants == NULL || slen != m->slen || memcmp(VARDATA_ANY(st), m->sbuf, slen) != 0 ||
+		rbac_cache_now() >= m->grants->next_expiry)
+	{
+		RbacSubjectKind kind,
+					ckind;
+		char	   *name;
+		const char *cname;
+		RbacGrants *caller;
+
+		rbac_subject_parse(VARDATA_ANY(st), slen, &kind, &name);
+		caller = rbac_current_grants(&ckind, &cname);
+		m->caller_is_subject = caller != NULL && ckind == kind && strcmp(cname, name) == 0;
+		m->grants = rbac_cache_grants(kind, name, strlen(name));
+		/* the caller's lookup may have moved the generation; keep the memo coherent */
+		m->generation = rbac_cache_generation();
+		if (slen <= (int) sizeof(m->sbuf))
+		{
+			memcpy(m->sbuf, VARDATA_ANY(st), slen);
+			m->slen = slen;
+		}
+		else
+			m->slen = -1;
+	}
+	scope = PG_GETARG_RBAC_SCOPE_PP(3);
+	node = memo_scope(m, scope);
+	require_may_ask(m, node, scope, m->grants->key);
+	PG_RETURN_BOOL(rbac_grants_allow(m->grants, m->rt, m->act, node));
+}
+
+/* The scope datum of a node. */
+static Datum
+node_scope(int node)
+{
+	uint8		type;
+	const char *id;
+	size_t		idlen;
+
+	rbac_cache_node(node, &type, &id, &idlen, NULL, NULL);
+	return rbac_scope_make(type, id, idlen);
+}
+
+PG_FUNCTION_INFO_V1(rbac_permitted_scopes);
+/* runai.permitted_scopes(resource, action): the top-most permitted scopes. */
+Datum
+rbac_permitted_scopes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RbacGrants *g;
+	const RbacInterval *iv;
+	size_t		n;
+	int			rt,
+				act;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	rbac_cache_begin();
+	rt = rbac_resource_type_arg(PG_GETARG_TEXT_PP(0));
+	act = rbac_action_arg(PG_GETARG_TEXT_PP(1));
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL)
+		return (Datum) 0;
+	iv = rbac_grants_intervals(g, rt, act, &n);
+	for (size_t i = 0; i < n; i++)
+	{
+		Datum		v = node_scope((int) iv[i].lo);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(rbac_my_permissions);
+/*
+ * runai.my_permissions(): for each resource type and each scope where some action
+ * starts to be granted, the actions held there (inherited ones included).
+ */
+Datum
+rbac_my_permissions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RbacGrants *g;
+	int			nrt;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rbac_cache_begin();
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL)
+		return (Datum) 0;
+	nrt = rbac_cache_resource_type_count();
+	for (int rt = 0; rt < nrt; rt++)
+	{
+		uint32	   *starts = NULL;
+		size_t		nstarts = 0,
+					cap = 0;
+
+		for (int bit = RBAC_ACT_VIEW; bit <= RBAC_ACT_DELETE; bit <<= 1)
+		{
+			size_t		n;
+			const RbacInterval *iv = rbac_grants_intervals(g, rt, bit, &n);
+
+			for (size_t i = 0; i < n; i++)
+			{
+				bool		dup = false;
+
+				for (size_t j = 0; j < nstarts; j++)
+					dup |= starts[j] == iv[i].lo;
+				if (dup)
+					continue;
+				if (nstarts == cap)
+				{
+					cap = cap ? cap * 2 : 16;
+					starts = starts ? repalloc(starts, cap * sizeof(uint32)) : palloc(cap * sizeof(uint32));
+				}
+				starts[nstarts++] = iv[i].lo;
+			}
+		}
+		/* node order is tree order: sort the starts so output follows the tree */
+		for (size_t i = 1; i < nstarts; i++)
+			for (size_t j = i; j > 0 && starts[j - 1] > starts[j]; j--)
+			{
+				uint32		t = starts[j];
+
+				starts[j] = starts[j - 1];
+				starts[j - 1] = t;
+			}
+		for (size_t i = 0; i < nstarts; i++)
+		{
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+			uint8		set = 0;
+
+			for (int bit = RBAC_ACT_VIEW; bit <= RBAC_ACT_DELETE; bit <<= 1)
+				if (rbac_grants_allow(g, rt, bit, (int) starts[i]))
+					set |= bit;
+			values[0] = CStringGetTextDatum(rbac_cache_resource_type_name(rt));
+			values[1] = RbacActionsetGetDatum(set);
+			values[2] = node_scope((int) starts[i]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(rbac_current_subject_sql);
+/* runai._current_subject_text(): the current subject's text or NULL. */
+Datum
+rbac_current_subject_sql(PG_FUNCTION_ARGS)
+{
+	RbacSubjectKind kind;
+	const char *name;
+
+	rbac_cache_begin();
+	if (rbac_current_grants(&kind, &name) == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(rbac_subject_text(kind, name)));
+}
+
+PG_FUNCTION_INFO_V1(rbac_normalize_subject);
+/* runai._normalize_subject(text) → text: 'user:<lower email>' etc.; 22023 if bad. */
+Datum
+rbac_normalize_subject(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	RbacSubjectKind kind;
+	char	   *name;
+
+	rbac_subject_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &kind, &name);
+	PG_RETURN_TEXT_P(cstring_to_text(rbac_subject_text(kind, name)));
+}
+
+PG_FUNCTION_INFO_V1(rbac_invalidate_trigger);
+/*
+ * Statement trigger on the extension's tables: every backend drops what it cached
+ * from the table (this one at its next command, the others once committed).
+ */
+Datum
+rbac_invalidate_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("runai._invalidate_cache() must be called as a trigger")));
+	rbac_cache_changed(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Compiles and runs the pure-C unit tests of the parsers (unit/test_parse.c against
+# src/parse.c), with AddressSanitizer and UBSan when the compiler supports them, so
+# that a read past the end of an input is a failure.  Exits non-zero on any failure;
+# the last line of output is "N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CC=${CC:-cc}
+out=$(mktemp -d "${TMPDIR:-/tmp}/runai_unit.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+warn=(-std=c99 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers)
+san=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+
+# Sanitizers are optional (a compiler without them still runs the tests).
+if ! echo 'int main(void){return 0;}' | "$CC" "${san[@]}" -x c - -o "$out/probe" >/dev/null 2>&1 \
+   || ! "$out/probe" >/dev/null 2>&1; then
+  echo "unit.sh: $CC has no working AddressSanitizer; running without it" >&2
+  san=()
+fi
+
+"$CC" "${warn[@]}" -O1 -g "${san[@]}" -Isrc unit/test_parse.c src/parse.c -o "$out/test_parse"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_parse"
