@@ -36,7 +36,7 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) data/*.csv tools/gen_data.awk
 	tools/build_sql.sh $(EXTVERSION) $(SQL_PARTS) > $@.tmp && mv $@.tmp $@
 
-.PHONY: test demo bench fuzz test-memcheck deps
+.PHONY: test demo demo-stop bench fuzz test-memcheck deps
 deps:
 	tools/ensure-deps.sh
 
@@ -45,6 +45,9 @@ test: deps
 
 demo: deps
 	tools/demo.sh
+
+demo-stop:
+	tools/demo-stop.sh
 
 bench: deps
 	tools/bench.sh
