@@ -4,7 +4,7 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).c
 
 MODULE_big  = runai_rbac
 OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/cache.o \
-              src/identity.o src/session.o src/dispatch.o src/checks.o
+              src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o
 
 # The install script for the current version is assembled from src/sql/*.sql (in
 # name order) and the data files; upgrade deltas live in upgrade/ and are never edited
@@ -13,9 +13,9 @@ SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 
-REGRESS     = types catalog
+REGRESS     = types catalog engine cache
 REGRESS_OPTS =
-ISOLATION   =
+ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

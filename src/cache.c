@@ -1115,3 +1115,37 @@ rbac_cache_bound_user(Oid roleid)
 	e = hash_search(bindings, &roleid, HASH_FIND, NULL);
 	return e ? e->email : NULL;
 }
+
+/* ---------------------------------------------------------------------------
+ * Introspection
+ * ---------------------------------------------------------------------------
+ */
+
+/* Sizes of the cache, for runai.cache_stats(). */
+void
+rbac_cache_stats(RbacCacheStats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->max_subjects = rbac_cache_max_subjects;
+	st->subjects = nsubjects;
+	if (tree != NULL)
+		st->scopes = tree->nnodes;
+	if (tree_cxt != NULL)
+		st->tree_bytes = MemoryContextMemAllocated(tree_cxt, true);
+	if (subj_cxt != NULL)
+		st->subject_bytes = MemoryContextMemAllocated(subj_cxt, true);
+	if (subjects != NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		RbacGrants *g;
+
+		hash_seq_init(&seq, subjects);
+		while ((g = hash_seq_search(&seq)) != NULL)
+		{
+			size_t		b = MemoryContextMemAllocated(g->cxt, true) + sizeof(RbacGrants);
+
+			if ((int64) b > st->largest_subject_bytes)
+				st->largest_subject_bytes = b;
+		}
+	}
+}

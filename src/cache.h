@@ -121,6 +121,19 @@ extern int	rbac_cache_node_count(void);
 extern void rbac_cache_node(int node, uint8 *type, const char **id, size_t *idlen,
 							int *parent, int *end);
 
+/* Sizes of this backend's cache. */
+typedef struct RbacCacheStats
+{
+	int64		subjects;
+	int64		max_subjects;
+	int64		scopes;
+	int64		tree_bytes;
+	int64		subject_bytes;
+	int64		largest_subject_bytes;
+} RbacCacheStats;
+
+extern void rbac_cache_stats(RbacCacheStats *st);
+
 /* Called after the extension itself changed one of its tables. */
 extern void rbac_cache_changed(Oid relid);
 

@@ -17,6 +17,7 @@
 
 #include "dispatch.h"
 #include "identity.h"
+#include "session.h"
 #include "types.h"
 
 typedef struct CheckMemo
@@ -33,6 +34,8 @@ typedef struct CheckMemo
 	char		sbuf[RBAC_SUBJECT_NAME_MAX + 8];
 	RbacGrants *grants;
 	bool		caller_is_subject;
+	Oid			caller_role;	/* who caller_is_subject was computed for */
+	uint64		caller_session;
 	/* scope memo */
 	int			scope_len;
 	char		scope_buf[RBAC_SCOPE_TEXT_MAX + 1];
@@ -127,7 +130,7 @@ rbac_can(PG_FUNCTION_ARGS)
  * superuser, or holds access_rules view at the scope.
  */
 static void
-require_may_ask(CheckMemo *m, int node, struct varlena *scope, const char *subject)
+require_may_ask(CheckMemo *m, int node, struct varlena *scope, const RbacGrants *subject)
 {
 	RbacGrants *caller;
 	RbacSubjectKind kind;
@@ -140,13 +143,20 @@ require_may_ask(CheckMemo *m, int node, struct varlena *scope, const char *subje
 	rt = rbac_cache_resource_type("access_rules", strlen("access_rules"));
 	if (caller != NULL && rbac_grants_allow(caller, rt, RBAC_ACT_VIEW, node))
 		return;
+	if (caller == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: no Run:ai subject may view access_rules at %s",
+						rbac_scope_to_cstring(scope)),
+				 errdetail("Asking about the permissions of %s needs the view permission on access_rules at the scope, unless the caller is that subject.",
+						   rbac_subject_text(subject->kind, subject->name)),
+				 errhint("Use runai.can() to ask about the current subject.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied: %s may not view access_rules at %s",
-					caller ? rbac_subject_text(kind, name) : "no Run:ai subject",
-					rbac_scope_to_cstring(scope)),
+					rbac_subject_text(kind, name), rbac_scope_to_cstring(scope)),
 			 errdetail("Asking about the permissions of %s needs the view permission on access_rules at the scope, unless the caller is that subject.",
-					   subject),
+					   rbac_subject_text(subject->kind, subject->name)),
 			 errhint("Use runai.can() to ask about the current subject.")));
 }
 
@@ -170,7 +180,8 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 	st = PG_GETARG_TEXT_PP(0);
 	slen = VARSIZE_ANY_EXHDR(st);
 	if (m->grants == NULL || slen != m->slen || memcmp(VARDATA_ANY(st), m->sbuf, slen) != 0 ||
-		rbac_cache_now() >= m->grants->next_expiry)
+		rbac_cache_now() >= m->grants->next_expiry ||
+		m->caller_role != GetUserId() || m->caller_session != rbac_session_version())
 	{
 		RbacSubjectKind kind,
 					ckind;
@@ -181,6 +192,9 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 		rbac_subject_parse(VARDATA_ANY(st), slen, &kind, &name);
 		caller = rbac_current_grants(&ckind, &cname);
 		m->caller_is_subject = caller != NULL && ckind == kind && strcmp(cname, name) == 0;
+		/* the caller may change between calls (SET ROLE in a loop, a token) */
+		m->caller_role = GetUserId();
+		m->caller_session = rbac_session_version();
 		m->grants = rbac_cache_grants(kind, name, strlen(name));
 		/* the caller's lookup may have moved the generation; keep the memo coherent */
 		m->generation = rbac_cache_generation();
@@ -194,7 +208,7 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 	}
 	scope = PG_GETARG_RBAC_SCOPE_PP(3);
 	node = memo_scope(m, scope);
-	require_may_ask(m, node, scope, m->grants->key);
+	require_may_ask(m, node, scope, m->grants);
 	PG_RETURN_BOOL(rbac_grants_allow(m->grants, m->rt, m->act, node));
 }
 

@@ -119,6 +119,7 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 	dp = get_plan(fcinfo->flinfo->fn_oid);
 
 	memset(&actor, 0, sizeof(actor));
+	actor.fn = fcinfo->flinfo->fn_oid;
 	actor.db_role = GetUserId();
 	actor.superuser = superuser_arg(actor.db_role);
 	g = rbac_current_grants(&kind, &name);
@@ -338,6 +339,19 @@ Datum
 rbac_actor_db_role(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_OID(rbac_actor()->db_role);
+}
+
+PG_FUNCTION_INFO_V1(rbac_actor_function);
+/*
+ * runai._actor_function(): the public function of the innermost dispatched call, or
+ * NULL outside one.  Lets a trigger allow a change only from one function's body.
+ */
+Datum
+rbac_actor_function(PG_FUNCTION_ARGS)
+{
+	if (actor_top == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_OID(actor_top->fn);
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_superuser);

@@ -20,6 +20,7 @@
 
 typedef struct RbacActor
 {
+	Oid			fn;				/* the public function called */
 	Oid			db_role;		/* the caller's current database role */
 	bool		superuser;		/* it is a superuser: permission checks pass */
 	bool		has_subject;	/* a Run:ai subject is in force */

@@ -153,10 +153,16 @@ $$;
 COMMENT ON FUNCTION runai._log_event(text, text, text, text, text, jsonb) IS
   'Appends an event with the caller as its subject (the database role when it has no Run:ai subject).';
 
+CREATE FUNCTION runai._actor_function() RETURNS regprocedure
+AS 'MODULE_PATHNAME', 'rbac_actor_function' LANGUAGE C STABLE;
+COMMENT ON FUNCTION runai._actor_function() IS 'The public function whose body is running (innermost dispatched call), or NULL outside one.';
+
+-- Only the body of runai.purge_events may delete events: the actor is C state that
+-- SQL cannot set (a custom setting could not be used: the runai prefix is reserved).
 CREATE FUNCTION runai._events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_OP = 'DELETE' AND current_setting('runai.purge_in_progress', true) = 'on' THEN
+  IF TG_OP = 'DELETE' AND runai._actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
     RETURN OLD;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
@@ -186,10 +192,8 @@ BEGIN
             HINT = 'Pass how old the oldest kept event may be, for example interval ''90 days''.';
   END IF;
   PERFORM runai._require('settings', 'delete', 'system');
-  PERFORM set_config('runai.purge_in_progress', 'on', true);
   DELETE FROM runai.events WHERE at < now() - older_than;
   GET DIAGNOSTICS n = ROW_COUNT;
-  PERFORM set_config('runai.purge_in_progress', 'off', true);
   PERFORM runai._log_event('delete', 'Succeeded', 'events-history', NULL, NULL,
                            jsonb_build_object('older_than', older_than::text, 'purged', n));
   RETURN n;
@@ -396,7 +400,8 @@ BEGIN
             DETAIL = format('A scope name has 1 to 255 characters; this one has %s.', length(p_name)),
             HINT = 'Give the scope a shorter, non-empty name.';
   END IF;
-  s := runai.scope(p_type, p_id);
+  -- a malformed id is a malformed scope: 22P02 with the type's detail and hint
+  s := (p_type || '/' || p_id)::runai.scope;
   PERFORM runai._scope_must_exist(p_parent);
   parent_type := runai.scope_type(p_parent);
   IF runai._scope_level(s) <> runai._scope_level(p_parent) + 1 THEN
@@ -670,7 +675,9 @@ CREATE FUNCTION runai.set_user_groups(email text, groups text[]) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
 CREATE FUNCTION runai._set_user_groups(p_email text, p_groups text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE uid uuid;
+DECLARE
+  uid uuid;
+  missing text;
 BEGIN
   PERFORM runai._not_null(p_email, 'email');
   PERFORM runai._not_null(p_groups, 'groups');
@@ -682,6 +689,22 @@ BEGIN
   END IF;
   uid := runai._user_id(p_email);
   PERFORM runai._require_tenant_wide('users', 'edit');
+  -- No escalation: joining a group gives its rules, so the caller must hold every
+  -- role that the new groups' unexpired rules give, at their scopes.
+  SELECT string_agg(format('%s @ %s (group %s)', ro.name, ar.scope, ar.subject), ', ' ORDER BY ar.id)
+    INTO missing
+    FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id
+   WHERE ar.subject_type = 'group' AND ar.subject = ANY (p_groups)
+     AND ar.subject NOT IN (SELECT gm.group_name FROM runai.group_members gm WHERE gm.user_id = uid)
+     AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
+     AND NOT runai._actor_holds_role(ar.role_id, ar.scope);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'permission denied: % may not add % to these groups',
+                    coalesce(runai._actor(), runai._actor_name()), lower(p_email)
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Nobody grants more than they hold: the groups have rules whose roles the caller does not hold there: %s.', missing),
+            HINT = 'Ask an administrator who holds these roles to change the membership.';
+  END IF;
   DELETE FROM runai.group_members WHERE user_id = uid;
   INSERT INTO runai.group_members (user_id, group_name)
   SELECT DISTINCT uid, g FROM unnest(p_groups) g;
@@ -690,7 +713,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.set_user_groups(text, text[]) IS
-  'Replaces the SSO groups a user belongs to (SSO sign-in does this too). Needs users edit at system or a tenant.';
+  'Replaces the SSO groups a user belongs to (SSO sign-in does this too). Needs users edit at system or a tenant, and the caller must hold every role that the rules of the groups added give.';
 
 CREATE FUNCTION runai.bind_db_role(email text, role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -699,11 +722,28 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   uid uuid;
   other uuid;
+  missing text;
 BEGIN
   PERFORM runai._not_null(p_email, 'email');
   PERFORM runai._not_null(p_role, 'role');
   uid := runai._user_id(p_email);
   PERFORM runai._require_tenant_wide('users', 'edit');
+  -- No escalation: the role gets the user's permissions, so the caller must hold
+  -- every role of the user's unexpired rules and of its groups' rules, at their scopes.
+  SELECT string_agg(format('%s @ %s', ro.name, ar.scope), ', ' ORDER BY ar.id) INTO missing
+    FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id
+   WHERE ((ar.subject_type = 'user' AND ar.subject = lower(p_email))
+          OR (ar.subject_type = 'group'
+              AND ar.subject IN (SELECT gm.group_name FROM runai.group_members gm WHERE gm.user_id = uid)))
+     AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
+     AND NOT runai._actor_holds_role(ar.role_id, ar.scope);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'permission denied: % may not bind a database role to %',
+                    coalesce(runai._actor(), runai._actor_name()), lower(p_email)
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Nobody grants more than they hold: the user has roles the caller does not hold there: %s.', missing),
+            HINT = 'Ask an administrator who holds these roles to bind it.';
+  END IF;
   SELECT user_id INTO other FROM runai.db_role_bindings WHERE db_role = p_role;
   IF other = uid THEN
     RETURN;
@@ -719,7 +759,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.bind_db_role(text, regrole) IS
-  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant.';
+  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant, and the caller must hold every role of the user''s rules and of its groups'' rules.';
 
 CREATE FUNCTION runai.unbind_db_role(role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -748,8 +788,9 @@ COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
 -- ---------------------------------------------------------------------------
 
 -- The triggers above keep every backend's cache and the catalog's rules correct;
--- disabling or dropping one would let stale permissions stand, so any ALTER TABLE
--- or DROP TRIGGER that leaves one of them missing or not ENABLE ALWAYS is refused.
+-- disabling, dropping or renaming one would let stale permissions stand, so any
+-- ALTER TABLE, ALTER TRIGGER or DROP TRIGGER that leaves one of them missing or not
+-- ENABLE ALWAYS is refused.
 CREATE FUNCTION runai._guard_triggers() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE bad text;
@@ -758,9 +799,11 @@ BEGIN
     FROM (VALUES ('invalidate', 'scopes'), ('invalidate', 'access_rules'), ('invalidate', 'users'),
                  ('invalidate', 'group_members'), ('invalidate', 'db_role_bindings'),
                  ('invalidate', 'applications'), ('refuse_update', 'access_rules'),
-                 ('append_only', 'events'), ('refuse_change', 'roles'),
-                 ('refuse_change', 'role_permissions'), ('refuse_change', 'resource_types'),
-                 ('refuse_change', 'workload_kinds')) e(tg, tbl)
+                 ('append_only', 'events'), ('append_only_truncate', 'events'),
+                 ('refuse_change', 'roles'), ('refuse_truncate', 'roles'),
+                 ('refuse_change', 'role_permissions'), ('refuse_truncate', 'role_permissions'),
+                 ('refuse_change', 'resource_types'), ('refuse_truncate', 'resource_types'),
+                 ('refuse_change', 'workload_kinds'), ('refuse_truncate', 'workload_kinds')) e(tg, tbl)
    WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
                       WHERE t.tgrelid = format('runai.%I', e.tbl)::regclass
                         AND t.tgname = e.tg AND t.tgenabled = 'A');
@@ -774,8 +817,11 @@ END
 $$;
 COMMENT ON FUNCTION runai._guard_triggers() IS 'Event trigger: refuses DDL that disables or drops the extension''s triggers.';
 CREATE EVENT TRIGGER runai_rbac_guard_triggers ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'DROP TRIGGER')
+  WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'DROP TRIGGER')
   EXECUTE FUNCTION runai._guard_triggers();
+-- Also under session_replication_role = replica, where an event trigger that is
+-- merely enabled does not fire.
+ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
 
 -- Internal functions (a leading underscore) are the owner's alone; later parts revoke
 -- theirs the same way.  The public API stays executable by PUBLIC: it checks the
