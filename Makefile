@@ -4,7 +4,8 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).c
 
 MODULE_big  = runai_rbac
 OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/cache.o \
-              src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o
+              src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
+              src/password.o src/lockout.o
 
 # The install script for the current version is assembled from src/sql/*.sql (in
 # name order) and the data files; upgrade deltas live in upgrade/ and are never edited
@@ -13,9 +14,9 @@ SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 
-REGRESS     = types catalog engine cache
+REGRESS     = types catalog engine cache rls identity views
 REGRESS_OPTS =
-ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree
+ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

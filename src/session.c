@@ -1,27 +1,579 @@
 /*
  * session.c
- *    Token sessions.  Until runai.authenticate exists no backend has a token
- *    subject, so the current subject comes from database role bindings alone.
+ *    Token sessions: runai.authenticate(token[, local]), the token subject of this
+ *    backend, and the helpers sign_out and the password functions use.
+ *
+ * Where the subject lives.  In the GUC runai.authenticated_session, whose value is
+ * "<session id>:<u|a>:<expires_at, microseconds>:<token digest, hex>:<name>" or
+ * empty.  The digest identifies the session row even after the extension was
+ * dropped and created again (ids restart); it cannot be used as a token.  It is
+ * PGC_SUSET (a non-superuser's SET, set_config, RESET, ALTER ROLE ... SET fail
+ * with "permission denied"), hidden (superuser-only, not in SHOW ALL or files),
+ * excluded from RESET ALL, and its check hook refuses every value that this file
+ * did not set itself, superusers included.  Being a GUC gives it the semantics
+ * the spec asks for at no cost:
+ *  - authenticate(token) is SET (kept at commit, undone by ROLLBACK or ROLLBACK
+ *    TO SAVEPOINT), authenticate(token, local => true) is SET LOCAL (ends with the
+ *    transaction, committed or rolled back: the mode for transaction pooling);
+ *  - parallel workers receive the value with the other GUCs before they run any
+ *    query, and the check hook accepts it only while the worker is initialising;
+ *  - SET ROLE, RESET ROLE, SET SESSION AUTHORIZATION and RESET ALL leave it alone;
+ *  - DISCARD ALL (a pooler's reset query) ends it: a ProcessUtility hook clears
+ *    it after DISCARD ALL succeeds, so the next client of a pooled connection
+ *    does not inherit the previous client's subject.
+ *
+ * Validity.  The value says which session the subject came from; the session row
+ * (runai.sessions) can be deleted meanwhile (sign-out, password change or reset,
+ * user or application deletion) or expire.  Expiry is judged against the
+ * statement's start time.  Deletion is noticed through the relcache invalidation
+ * that the statement trigger on runai.sessions sends: the callback only sets a
+ * flag, and the next call in a transaction re-reads the row with a fresh MVCC
+ * snapshot (so a revocation committed elsewhere is seen at this backend's next
+ * statement, its own uncommitted revocation at once, and a rolled back one never).
+ * A parallel worker always re-reads the row once, the same way.
+ *
+ * Rows are read with direct index scans, not SPI: no privilege on the table is
+ * needed, nothing user-defined runs, and it works inside parallel workers.
+ *
+ * Caching: cur points at the GUC's parsed "extra" (owned by the GUC machinery);
+ * version changes whenever the answer of rbac_session_subject() may change, which
+ * is what identity.c's memo keys on.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/parallel.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "dispatch.h"
+#include "lockout.h"
+#include "password.h"
 #include "session.h"
 
-/* No token subject is ever in force yet. */
+#define SESSION_GUC "runai.authenticated_session"
+
+int			rbac_session_lifetime = 12 * 3600;
+
+/* The parsed GUC value (its "extra"). */
+typedef struct SessionState
+{
+	int64		id;
+	RbacSubjectKind kind;
+	TimestampTz expires_at;
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
+	char		name[RBAC_SUBJECT_NAME_MAX + 1];
+} SessionState;
+
+/* A row of runai.sessions. */
+typedef struct SessionRow
+{
+	int64		id;
+	RbacSubjectKind kind;
+	TimestampTz expires_at;
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
+	char		name[RBAC_SUBJECT_NAME_MAX + 1];
+} SessionRow;
+
+static char *session_guc_value = NULL;
+static const SessionState *cur = NULL;
+
+/* Set around set_config_option() calls made by this file. */
+static bool assigning = false;
+static bool assigning_validated = false;	/* the row was just read */
+static TimestampTz assigning_row_expires = 0;
+
+static bool recheck_pending = false;
+static bool row_valid = false;
+static TimestampTz row_expires = 0;
+static bool effective = false;
+static uint64 version = 1;
+static Oid	sessions_relid = InvalidOid;
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+/* ---------------------------------------------------------------------------
+ * The GUC
+ * ---------------------------------------------------------------------------
+ */
+
+/* Parses "<id>:<u|a>:<expires>:<digest>:<name>" into st; false if malformed. */
+static bool
+session_parse(const char *s, SessionState *st)
+{
+	char	   *end;
+	const char *p = s;
+	size_t		nlen;
+
+	errno = 0;
+	st->id = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != ':' || st->id <= 0)
+		return false;
+	p = end + 1;
+	if ((p[0] != 'u' && p[0] != 'a') || p[1] != ':')
+		return false;
+	st->kind = p[0] == 'u' ? RBAC_SUBJECT_USER : RBAC_SUBJECT_APP;
+	p += 2;
+	errno = 0;
+	st->expires_at = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != ':')
+		return false;
+	p = end + 1;
+	if (strlen(p) < PG_SHA256_DIGEST_LENGTH * 2 + 1 || p[PG_SHA256_DIGEST_LENGTH * 2] != ':' ||
+		hex_decode(p, PG_SHA256_DIGEST_LENGTH * 2, (char *) st->hash) != PG_SHA256_DIGEST_LENGTH)
+		return false;
+	p += PG_SHA256_DIGEST_LENGTH * 2 + 1;
+	nlen = strlen(p);
+	if (nlen == 0 || nlen > RBAC_SUBJECT_NAME_MAX)
+		return false;
+	memcpy(st->name, p, nlen + 1);
+	return true;
+}
+
+/*
+ * Check hook: only this file (and a parallel worker copying its leader's value)
+ * may set a subject; anyone allowed to set the GUC at all may clear it.
+ */
+static bool
+session_check_hook(char **newval, void **extra, GucSource source)
+{
+	SessionState st;
+	SessionState *copy;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+	{
+		*extra = NULL;
+		return true;
+	}
+	if (!assigning && !InitializingParallelWorker)
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("parameter \"%s\" can only be set by runai.authenticate", SESSION_GUC);
+		GUC_check_errdetail("The Run:ai subject of a session is established by a token, never by setting a parameter.");
+		GUC_check_errhint("Call runai.authenticate(token) with a token from runai.sign_in, runai.sso_sign_in or runai.app_sign_in.");
+		return false;
+	}
+	if (!session_parse(*newval, &st))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("invalid value for parameter \"%s\"", SESSION_GUC);
+		return false;
+	}
+	/* PostgreSQL 15 frees a GUC's extra with free() */
+	copy = malloc(sizeof(SessionState));
+	if (copy == NULL)
+		return false;
+	memcpy(copy, &st, sizeof(st));
+	*extra = copy;
+	return true;
+}
+
+/*
+ * Assign hook: also runs when a transaction or savepoint is rolled back, so it
+ * only records the new state; a value not just validated is re-read before use.
+ */
+static void
+session_assign_hook(const char *newval, void *extra)
+{
+	cur = (const SessionState *) extra;
+	version++;
+	if (cur != NULL && assigning && assigning_validated)
+	{
+		recheck_pending = false;
+		row_valid = true;
+		row_expires = assigning_row_expires;
+	}
+	else
+	{
+		recheck_pending = cur != NULL;
+		row_valid = false;
+	}
+}
+
+/* Sets the GUC from this file; value "" clears it. */
+static void
+session_set(const char *value, GucAction action, bool validated, TimestampTz expires)
+{
+	assigning = true;
+	assigning_validated = validated;
+	assigning_row_expires = expires;
+	PG_TRY();
+	{
+		(void) set_config_option(SESSION_GUC, value, PGC_SUSET, PGC_S_SESSION,
+								 action, true, ERROR, false);
+	}
+	PG_FINALLY();
+	{
+		assigning = false;
+		assigning_validated = false;
+	}
+	PG_END_TRY();
+}
+
+/* ---------------------------------------------------------------------------
+ * Reading runai.sessions
+ * ---------------------------------------------------------------------------
+ */
+
+/* Relcache callback: only a flag (see the file header). */
+static void
+session_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == sessions_relid || sessions_relid == InvalidOid)
+		recheck_pending = true;
+	if (relid == InvalidOid)
+		sessions_relid = InvalidOid;
+}
+
+/*
+ * Reads the session row of a token digest with a fresh snapshot.  False if there
+ * is none, or no runai.sessions at all.
+ */
+static bool
+session_lookup(const uint8 *hash, SessionRow *row)
+{
+	Oid			nsp = get_namespace_oid("runai", true);
+	Oid			relid,
+				indexid;
+	Relation	rel;
+	Snapshot	snap;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	AttrNumber	a_id,
+				a_hash,
+				a_type,
+				a_subject,
+				a_expires;
+	bool		found = false;
+	bytea	   *keyval;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("sessions", nsp);
+	indexid = get_relname_relid("sessions_token_hash_key", nsp);
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		return false;
+	sessions_relid = relid;
+	a_id = get_attnum(relid, "id");
+	a_hash = get_attnum(relid, "token_hash");
+	a_type = get_attnum(relid, "subject_type");
+	a_subject = get_attnum(relid, "subject");
+	a_expires = get_attnum(relid, "expires_at");
+	if (a_id <= 0 || a_hash <= 0 || a_type <= 0 || a_subject <= 0 || a_expires <= 0)
+		elog(ERROR, "runai.sessions lacks a column this version of runai_rbac needs");
+
+	keyval = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	SET_VARSIZE(keyval, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	memcpy(VARDATA(keyval), hash, PG_SHA256_DIGEST_LENGTH);
+	ScanKeyInit(&key, a_hash, BTEqualStrategyNumber, F_BYTEAEQ, PointerGetDatum(keyval));
+
+	rel = table_open(relid, AccessShareLock);
+	/* runai.sessions has no syscache, so this is a new snapshot every time */
+	snap = RegisterSnapshot(GetCatalogSnapshot(relid));
+	scan = systable_beginscan(rel, indexid, true, snap, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		bool		n1,
+					n2,
+					n3,
+					n4,
+					n5;
+		Datum		d_id = heap_getattr(tup, a_id, desc, &n1);
+		Datum		d_hash = heap_getattr(tup, a_hash, desc, &n2);
+		Datum		d_type = heap_getattr(tup, a_type, desc, &n3);
+		Datum		d_subject = heap_getattr(tup, a_subject, desc, &n4);
+		Datum		d_expires = heap_getattr(tup, a_expires, desc, &n5);
+
+		if (!n1 && !n2 && !n3 && !n4 && !n5)
+		{
+			bytea	   *h = DatumGetByteaPP(d_hash);
+			text	   *ty = DatumGetTextPP(d_type);
+			text	   *su = DatumGetTextPP(d_subject);
+			size_t		slen = VARSIZE_ANY_EXHDR(su);
+
+			if (VARSIZE_ANY_EXHDR(h) == PG_SHA256_DIGEST_LENGTH &&
+				slen >= 1 && slen <= RBAC_SUBJECT_NAME_MAX &&
+				VARSIZE_ANY_EXHDR(ty) >= 1)
+			{
+				row->id = DatumGetInt64(d_id);
+				memcpy(row->hash, VARDATA_ANY(h), PG_SHA256_DIGEST_LENGTH);
+				row->kind = *VARDATA_ANY(ty) == 'u' ? RBAC_SUBJECT_USER : RBAC_SUBJECT_APP;
+				memcpy(row->name, VARDATA_ANY(su), slen);
+				row->name[slen] = '\0';
+				row->expires_at = DatumGetTimestampTz(d_expires);
+				found = true;
+			}
+		}
+	}
+	systable_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	pfree(keyval);
+	return found;
+}
+
+/* Brings the answer up to date: re-reads the row if needed, applies expiry. */
+static void
+session_refresh(void)
+{
+	bool		now_effective = false;
+
+	if (cur != NULL)
+	{
+		bool		known = true;
+
+		if (recheck_pending)
+		{
+			if (IsTransactionState())
+			{
+				SessionRow row;
+
+				/*
+				 * Cleared first: an invalidation arriving during the read sets it
+				 * again, and the next call reads again; this call uses the row read.
+				 */
+				recheck_pending = false;
+				row_valid = session_lookup(cur->hash, &row) &&
+					row.id == cur->id && row.kind == cur->kind &&
+					strcmp(row.name, cur->name) == 0;
+				row_expires = row_valid ? row.expires_at : 0;
+			}
+			else
+				known = false;	/* cannot read the row outside a transaction */
+		}
+		if (known && row_valid)
+		{
+			TimestampTz now = GetCurrentStatementStartTimestamp();
+
+			now_effective = now < cur->expires_at && now < row_expires;
+		}
+	}
+	if (now_effective != effective)
+	{
+		effective = now_effective;
+		version++;
+	}
+}
+
+/* See session.h. */
 bool
 rbac_session_subject(RbacSubjectKind *kind, const char **name)
 {
-	return false;
+	session_refresh();
+	if (!effective)
+		return false;
+	*kind = cur->kind;
+	*name = cur->name;
+	return true;
 }
 
-/* Constant while no token subject can be established. */
+/* See session.h. */
 uint64
 rbac_session_version(void)
 {
-	return 0;
+	session_refresh();
+	return version;
 }
 
+/* ---------------------------------------------------------------------------
+ * DISCARD ALL
+ * ---------------------------------------------------------------------------
+ */
+
+/* ProcessUtility hook: DISCARD ALL ends the token subject once it has succeeded. */
+static void
+session_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	bool		discard_all = IsA(parsetree, DiscardStmt) &&
+		((DiscardStmt *) parsetree)->target == DISCARD_ALL;
+
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+							 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+	if (discard_all && session_guc_value != NULL && session_guc_value[0] != '\0')
+		session_set("", GUC_ACTION_SET, false, 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Initialisation
+ * ---------------------------------------------------------------------------
+ */
+
+/* See session.h. */
 void
 rbac_session_init(void)
 {
+	DefineCustomStringVariable(SESSION_GUC,
+							   "The token session of this connection (set by runai.authenticate only).",
+							   NULL,
+							   &session_guc_value,
+							   "",
+							   PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE |
+							   GUC_DISALLOW_IN_FILE | GUC_SUPERUSER_ONLY,
+							   session_check_hook, session_assign_hook, NULL);
+	DefineCustomIntVariable("runai.session_lifetime",
+							"How long a token from a sign-in stays valid.",
+							NULL,
+							&rbac_session_lifetime,
+							12 * 3600, 1, 366 * 24 * 3600,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	rbac_lockout_init();
+
+	CacheRegisterRelcacheCallback(session_relcache_callback, (Datum) 0);
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = session_process_utility;
+}
+
+/* ---------------------------------------------------------------------------
+ * SQL-callable functions
+ * ---------------------------------------------------------------------------
+ */
+
+/* The error for a token that does not give a session; the same for every cause. */
+static void
+invalid_token(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("invalid or expired token"),
+			 errdetail("The token is unknown, has expired, or its session was ended by a sign-out, a password change or reset, or the deletion of its user or application."),
+			 errhint("Sign in again with runai.sign_in, runai.sso_sign_in or runai.app_sign_in to get a new token.")));
+}
+
+/* Is t the form of a token: the prefix and 43 base64url characters? */
+static bool
+token_well_formed(const char *t, size_t len)
+{
+	size_t		plen = strlen(RBAC_TOKEN_PREFIX);
+
+	if (len != plen + RBAC_B64URL_LEN(RBAC_TOKEN_BYTES) || memcmp(t, RBAC_TOKEN_PREFIX, plen) != 0)
+		return false;
+	for (size_t i = plen; i < len; i++)
+	{
+		char		c = t[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(rbac_authenticate);
+/*
+ * runai.authenticate(token text, local boolean DEFAULT false) → text: makes the
+ * token's user or application the current subject, for the session or (local)
+ * until the end of the transaction, and returns it as user:<email> or app:<name>.
+ */
+Datum
+rbac_authenticate(PG_FUNCTION_ARGS)
+{
+	text	   *token;
+	bool		local;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	SessionRow	row;
+	char	   *value;
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"token\" must not be null"),
+				 errdetail("runai.authenticate needs the token returned by a sign-in."),
+				 errhint("Pass the token from runai.sign_in, runai.sso_sign_in or runai.app_sign_in.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"local\" must not be null"),
+				 errdetail("local says whether the subject lasts for the session (false) or the transaction (true)."),
+				 errhint("Pass true or false, or leave it out for false.")));
+	token = PG_GETARG_TEXT_PP(0);
+	local = PG_GETARG_BOOL(1);
+
+	if (!token_well_formed(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)))
+		invalid_token();
+	rbac_sha256(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), digest);
+	if (!session_lookup(digest, &row) ||
+		timingsafe_bcmp(row.hash, digest, sizeof(digest)) != 0 ||
+		row.expires_at <= GetCurrentStatementStartTimestamp())
+		invalid_token();
+
+	hex[hex_encode((const char *) row.hash, PG_SHA256_DIGEST_LENGTH, hex)] = '\0';
+	value = psprintf(INT64_FORMAT ":%c:" INT64_FORMAT ":%s:%s", row.id,
+					 row.kind == RBAC_SUBJECT_USER ? 'u' : 'a',
+					 (int64) row.expires_at, hex, row.name);
+	session_set(value, local ? GUC_ACTION_LOCAL : GUC_ACTION_SET, true, row.expires_at);
+	session_refresh();
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s:%s",
+											  row.kind == RBAC_SUBJECT_USER ? "user" : "app",
+											  row.name)));
+}
+
+PG_FUNCTION_INFO_V1(rbac_session_end_sql);
+/*
+ * runai._session_end() → bigint: clears the token subject for the rest of the
+ * session and returns the id of the session it came from (NULL if none), so that
+ * sign_out can delete that session.  Only inside the extension's functions.
+ */
+Datum
+rbac_session_end_sql(PG_FUNCTION_ARGS)
+{
+	int64		id;
+
+	(void) rbac_actor();
+	if (cur == NULL)
+		PG_RETURN_NULL();
+	id = cur->id;
+	session_set("", GUC_ACTION_SET, false, 0);
+	session_refresh();
+	PG_RETURN_INT64(id);
+}
+
+PG_FUNCTION_INFO_V1(rbac_session_id_sql);
+/*
+ * runai._session_id() → bigint: the id of the valid session the token subject
+ * comes from, or NULL (change_password keeps it while ending the others).
+ */
+Datum
+rbac_session_id_sql(PG_FUNCTION_ARGS)
+{
+	(void) rbac_actor();
+	session_refresh();
+	if (!effective)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(cur->id);
+}
+
+PG_FUNCTION_INFO_V1(rbac_session_expires_sql);
+/* runai._session_expires_at() → timestamptz: expiry of a session created now. */
+Datum
+rbac_session_expires_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(TimestampTzPlusMilliseconds(GetCurrentStatementStartTimestamp(),
+													  (int64) rbac_session_lifetime * 1000));
 }

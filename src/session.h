@@ -1,6 +1,11 @@
 /*
  * session.h
  *    Token sessions (runai.authenticate): the subject a token establishes.
+ *
+ * The subject lives in a hidden superuser-only GUC that only runai.authenticate,
+ * runai.sign_out and DISCARD ALL change (see session.c), so it is transactional
+ * like SET (local => true is SET LOCAL), survives SET ROLE, RESET ROLE and RESET
+ * ALL, ends at DISCARD ALL, and is copied into parallel workers.
  */
 #ifndef RUNAI_RBAC_SESSION_H
 #define RUNAI_RBAC_SESSION_H
@@ -17,6 +22,14 @@ extern bool rbac_session_subject(RbacSubjectKind *kind, const char **name);
 /* Changes whenever the token subject is established, changed or dropped. */
 extern uint64 rbac_session_version(void);
 
+/* runai.session_lifetime, in seconds. */
+extern int	rbac_session_lifetime;
+
+/*
+ * Defines the GUCs of sessions and sign-in lockout, installs the DISCARD ALL hook
+ * and the invalidation callback and, when called while shared_preload_libraries is
+ * processed, requests the lockout's shared memory.  Called once from _PG_init.
+ */
 extern void rbac_session_init(void);
 
 #endif							/* RUNAI_RBAC_SESSION_H */

@@ -1,0 +1,233 @@
+-- Attacks on identity (SPEC section 3, issue 4 points 4 to 6): a non-superuser tries
+-- to set, forge, keep or change the current subject (SET, set_config, RESET, a
+-- function's SET clause, SET ROLE, savepoints, internal functions, forged tokens,
+-- direct writes to the catalog), to escape the sign-in lockout by rolling back, and
+-- to read secrets; the token subject must also be right inside parallel workers.
+-- Everything runs in one transaction that is rolled back.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS runai_rbac;
+SET LOCAL client_min_messages = warning;
+
+SELECT plan(58);
+
+-- pgTAP keeps its state in temporary tables: let the test roles write them.
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS rel, c.relkind FROM pg_class c
+            WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind IN ('r', 'S') LOOP
+    EXECUTE format('GRANT ALL ON %s TO PUBLIC', r.rel);
+  END LOOP;
+END
+$$;
+
+CREATE ROLE regress_attacker;          -- an application's database role, no privileges
+CREATE ROLE regress_attack_bound;      -- bound to bob
+GRANT regress_attack_bound TO regress_attacker;
+GRANT CREATE ON SCHEMA public TO regress_attacker;
+
+-- Alice is an administrator with a token; bob is a user without rules.
+INSERT INTO runai.users (email, type, password_hash, created_by) VALUES
+  ('alice@x.io', 'local', runai._password_hash('alice-password'), 'test'),
+  ('bob@x.io', 'local', runai._password_hash('bob-password'), 'test');
+INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
+SELECT 'user', 'alice@x.io', id, 'system', 'test' FROM runai.roles WHERE name = 'System administrator';
+SELECT runai.bind_db_role('bob@x.io', 'regress_attack_bound');
+CREATE TEMP TABLE tok AS
+  SELECT 'alice'::text AS who, token FROM runai.sign_in('alice@x.io', 'alice-password');
+INSERT INTO tok SELECT 'bob', token FROM runai.sign_in('bob@x.io', 'bob-password');
+GRANT SELECT ON tok TO PUBLIC;
+
+-- ===========================================================================
+-- Setting the subject without a token
+-- ===========================================================================
+
+SET LOCAL ROLE regress_attacker;
+SELECT is(runai.current_subject(), NULL, 'an unbound role without a token is nobody');
+SELECT throws_ok($$SET runai.authenticated_session = '1:u:9999999999999999:alice@x.io'$$, '42501',
+                 'permission denied to set parameter "runai.authenticated_session"', 
+                 'SET of the session parameter is refused');
+SELECT throws_ok($$SELECT set_config('runai.authenticated_session', '1:u:9999999999999999:alice@x.io', true)$$,
+                 '42501',
+                 'permission denied to set parameter "runai.authenticated_session"',  'set_config of the session parameter is refused');
+SELECT throws_ok($$RESET runai.authenticated_session$$, '42501',
+                 'permission denied to set parameter "runai.authenticated_session"',  'RESET of the session parameter is refused');
+SELECT throws_ok($$SET LOCAL runai.authenticated_session = ''$$, '42501',
+                 'permission denied to set parameter "runai.authenticated_session"',  'SET LOCAL of the session parameter is refused');
+SELECT throws_ok($$CREATE FUNCTION public.regress_forge() RETURNS text LANGUAGE sql
+                   SET runai.authenticated_session = '1:u:9999999999999999:alice@x.io' RETURN 'x'$$,
+                 '42501',
+                 'permission denied to set parameter "runai.authenticated_session"',  'a function SET clause for the session parameter is refused');
+SELECT is((SELECT count(*) FROM pg_settings WHERE name = 'runai.authenticated_session'), 0::bigint,
+          'the session parameter is hidden from pg_settings');
+SELECT throws_ok($$SELECT current_setting('runai.authenticated_session')$$, '42501',
+                 'must be superuser or have privileges of pg_read_all_settings to examine "runai.authenticated_session"',
+                 'the session parameter cannot be read');
+SELECT is(runai.current_subject(), NULL, 'still nobody after the attempts');
+-- the bound role acts as bob, and that is all it can be
+SET LOCAL ROLE regress_attack_bound;
+SELECT is(runai.current_subject(), 'user:bob@x.io', 'SET ROLE to a bound role acts as its user');
+SET LOCAL ROLE regress_attacker;
+SELECT is(runai.current_subject(), NULL, 'SET ROLE back to the unbound role is nobody again');
+RESET ROLE;
+
+-- Superusers cannot forge one either, not even for a role or a database.
+SELECT throws_ok($$SET runai.authenticated_session = '1:u:9999999999999999:alice@x.io'$$, '42501',
+                 'parameter "runai.authenticated_session" can only be set by runai.authenticate',
+                 'a superuser''s SET is refused by the check hook');
+SELECT throws_ok($$ALTER ROLE regress_attacker SET runai.authenticated_session = '1:u:9999999999999999:alice@x.io'$$,
+                 '42501', NULL, 'ALTER ROLE ... SET of the session parameter is refused');
+SELECT throws_ok(format($$ALTER DATABASE %I SET runai.authenticated_session = '1:u:9999999999999999:alice@x.io'$$, current_database()),
+                 '42501', NULL, 'ALTER DATABASE ... SET of the session parameter is refused');
+
+-- ===========================================================================
+-- Internal functions and the catalog
+-- ===========================================================================
+
+SET LOCAL ROLE regress_attacker;
+SELECT is((SELECT count(*) FROM pg_proc p
+            WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%'
+              AND has_function_privilege('regress_attacker', p.oid, 'EXECUTE')), 0::bigint,
+          'no internal function is executable by a non-superuser');
+SELECT throws_ok($$SELECT runai._session_end()$$, '42501', NULL, '_session_end is not executable');
+SELECT throws_ok($$SELECT runai._lockout_success('alice@x.io')$$, '42501', NULL, '_lockout_success is not executable');
+SELECT throws_ok($$SELECT runai._password_verify('x', 'y')$$, '42501', NULL, '_password_verify is not executable');
+SELECT throws_ok($$SELECT * FROM runai._sign_in('alice@x.io', 'alice-password')$$, '42501', NULL,
+                 'a twin is not executable: the actor cannot be bypassed');
+SELECT throws_ok($$SELECT runai._new_session('user', 'alice@x.io', (SELECT id FROM runai.users LIMIT 1), NULL)$$,
+                 '42501', NULL, '_new_session is not executable');
+SELECT throws_ok($$SELECT * FROM runai.sessions$$, '42501', NULL, 'sessions are not readable');
+SELECT throws_ok($$SELECT password_hash FROM runai.users$$, '42501', NULL, 'password verifiers are not readable');
+SELECT throws_ok($$SELECT secret_hash FROM runai.applications$$, '42501', NULL, 'application verifiers are not readable');
+SELECT throws_ok($$INSERT INTO runai.sessions (token_hash, subject_type, subject, user_id, expires_at)
+                   SELECT sha256('mine'), 'user', 'alice@x.io', id, now() + interval '1 day' FROM runai.users$$,
+                 '42501', NULL, 'a session cannot be forged by inserting it');
+SELECT throws_ok($$UPDATE runai.users SET password_hash = NULL$$, '42501', NULL, 'passwords cannot be overwritten');
+SELECT throws_ok($$INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
+                   VALUES ('user', 'bob@x.io', 0, 'system', 'me')$$, '42501', NULL, 'rules cannot be inserted directly');
+SELECT throws_ok($$UPDATE runai._admin_guard SET changes = 0$$, '42501', NULL, 'the guard row cannot be touched');
+SELECT throws_ok($$SELECT runai.sso_sign_in('alice@x.io', '{}')$$, '42501', NULL,
+                 'sso_sign_in is not executable unless granted: nobody can claim an SSO identity');
+RESET ROLE;
+-- Even a superuser cannot call the state-changing internals outside the public functions.
+SELECT throws_ok($$SELECT runai._session_end()$$, '42501', NULL, '_session_end refuses to run outside a public function');
+SELECT throws_ok($$SELECT runai._lockout_success('alice@x.io')$$, '42501', NULL,
+                 '_lockout_success refuses to run outside a public function');
+SELECT is((SELECT count(*) FROM pg_proc p
+            WHERE p.pronamespace = 'runai'::regnamespace
+              AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+              AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)), 0::bigint,
+          'every SQL function of the extension pins search_path');
+
+-- ===========================================================================
+-- Forged and stolen tokens
+-- ===========================================================================
+
+SET LOCAL ROLE regress_attacker;
+SELECT throws_ok($$SELECT runai.authenticate('rbt_' || repeat('A', 43))$$, '28000', 'invalid or expired token',
+                 'a well-formed guessed token is refused');
+SELECT throws_ok($$SELECT runai.authenticate(encode(sha256(convert_to((SELECT token FROM tok WHERE who = 'alice'), 'UTF8')), 'hex'))$$,
+                 '28000', 'invalid or expired token', 'the stored digest is not a token');
+SELECT throws_ok($$SELECT runai.authenticate(upper((SELECT token FROM tok WHERE who = 'alice')))$$, '28000',
+                 'invalid or expired token', 'tokens are case-sensitive');
+SELECT throws_ok($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice') || ' ')$$, '28000',
+                 'invalid or expired token', 'a token with trailing text is refused');
+SELECT throws_ok($$SELECT runai.authenticate(''' OR ''1''=''1')$$, '28000', 'invalid or expired token',
+                 'SQL metacharacters are just a bad token');
+SELECT is(runai.current_subject(), NULL, 'failed authentications establish nothing');
+
+-- A token subject beats the binding and survives SET ROLE; a savepoint cannot keep it.
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'bob')), 'user:bob@x.io', 'authenticate returns the subject');
+SAVEPOINT before_alice;
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io', 'a second token replaces the first');
+SET LOCAL ROLE regress_attack_bound;
+SELECT is(runai.current_subject(), 'user:alice@x.io', 'the token subject takes precedence over the role binding');
+SET LOCAL ROLE regress_attacker;
+SELECT ok(runai.can('users', 'create', 'system'), 'the token subject''s permissions apply');
+ROLLBACK TO SAVEPOINT before_alice;
+SELECT is(runai.current_subject(), 'user:bob@x.io', 'ROLLBACK TO SAVEPOINT undoes the authentication');
+SELECT ok(NOT runai.can('users', 'create', 'system'), 'and its permissions');
+-- bob signs out: the token is dead and rolling back cannot revive it (the row is gone)
+SELECT ok(runai.sign_out(), 'sign_out ends the session');
+SELECT is(runai.current_subject(), NULL, 'nobody after sign-out');
+SELECT throws_ok($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'bob'))$$, '28000',
+                 'invalid or expired token', 'a signed-out token cannot be reused');
+-- an application secret is not a token either
+RESET ROLE;
+CREATE TEMP TABLE app AS SELECT * FROM runai.create_application('attack-app');
+GRANT SELECT ON app TO PUBLIC;
+SET LOCAL ROLE regress_attacker;
+SELECT throws_ok($$SELECT runai.authenticate((SELECT client_secret FROM app))$$, '28000', 'invalid or expired token',
+                 'an application secret is not a token');
+
+-- ===========================================================================
+-- Lockout cannot be escaped by rolling back
+-- ===========================================================================
+
+SAVEPOINT guesses;
+SELECT is((SELECT string_agg(s.status, ',' ORDER BY i)
+             FROM generate_series(1, 5) i, LATERAL runai.sign_in('alice@x.io', 'guess' || i) s),
+          'invalid_credentials,invalid_credentials,invalid_credentials,invalid_credentials,invalid_credentials',
+          'five wrong guesses');
+ROLLBACK TO SAVEPOINT guesses;
+SELECT is((SELECT status FROM runai.sign_in('alice@x.io', 'alice-password')), 'locked',
+          'the lock survives rolling the guesses back');
+SELECT is((SELECT status FROM runai.sign_in('nobody@x.io', 'guess')), 'invalid_credentials',
+          'an unknown email answers like a wrong password');
+SELECT throws_ok($$SELECT runai.change_password('alice@x.io', 'alice-password', 'another password')$$, '28000',
+                 'account is locked', 'change_password cannot be used to guess around the lock');
+SELECT throws_ok($$SELECT runai.change_password('bob@x.io', 'secret guess', 'another password')$$, '28P01',
+                 'invalid email or current password', 'a wrong current password is refused without repeating it');
+SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE token IS NOT NULL), 1::bigint,
+          'another account is not affected');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM runai.events
+            WHERE strpos(events::text, 'guess') > 0 OR strpos(events::text, 'alice-password') > 0), 0::bigint,
+          'no guessed or real password is recorded');
+
+-- ===========================================================================
+-- Parallel workers see the token subject, and only it
+-- ===========================================================================
+
+CREATE TABLE public.regress_parallel AS SELECT g FROM generate_series(1, 50000) g;
+ANALYZE public.regress_parallel;
+GRANT SELECT ON public.regress_parallel TO PUBLIC;
+-- Runs a query with EXPLAIN ANALYZE and returns {launched workers, rows returned}.
+-- (The query must be planned on its own: a pgTAP call around it is parallel
+-- unsafe and would keep the whole statement in the leader.)
+CREATE FUNCTION pg_temp.parallel_rows(q text) RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+  RETURN ARRAY[coalesce((plan->0->'Plan'->>'Workers Launched')::integer, 0),
+               (plan->0->'Plan'->>'Actual Rows')::integer];
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.parallel_rows(text) TO PUBLIC;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_leader_participation = off;   -- every row is read by a worker
+
+SET LOCAL ROLE regress_attacker;
+SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice')) IS NOT NULL AS alice;
+SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers see the token subject: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() = 'user:alice@x.io'$$) r;
+SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers answer checks for the token subject: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.can('users', 'create', 'system')$$) r;
+SELECT runai.sign_out();
+SELECT ok(r[1] > 0 AND r[2] = 0, 'after sign-out no parallel worker has a subject: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() IS NOT NULL$$) r;
+SET LOCAL ROLE regress_attack_bound;
+SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers see the binding of the current role: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() = 'user:bob@x.io'$$) r;
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
