@@ -1,0 +1,1227 @@
+/*
+ * rls.c
+ *    Row-level security support: the per-row checks of the policies created by
+ *    runai.protect, the per-scan arrays of permitted keys, the planner support
+ *    function that turns a check into an index condition or a one-time test, and
+ *    the trigger that stamps runai.workloads rows.
+ *
+ * The checks
+ *    runai.rls_check(scope runai.scope, resource text, action text)
+ *    runai.rls_check(id text|integer|bigint|uuid, scope_type text, resource text,
+ *                    action text)
+ * answer whether the current subject may do the action on the resource type at the
+ * row's scope (for a plain id column: the scope <scope_type>/<id>, an integer or a
+ * uuid written in its canonical text form).
+ *
+ * Per-call-site memo (fn_extra).  Each call site keeps the resolved resource type
+ * and action (once, when those arguments are constants, as they are in policies)
+ * and the decision state of the current subject: whether the grant is at the root
+ * (then every row passes: the per-row cost is the memo test), else the subject's
+ * interval set.  The first call of a statement calls rbac_cache_begin() and
+ * validates the state against the cache generation, the token-session version,
+ * the current database role and the earliest expiry of the subject's rules; later
+ * calls of the statement only check that the generation and the role are the same
+ * (so a subject's permissions are judged once per statement, as of its start).
+ * The last scope looked up and its answer are remembered too, because index scans
+ * return the rows of one scope together.
+ *
+ * Planner support (runai._rls_support).  For the current subject at plan time:
+ *  - SupportRequestSimplify: when it is granted the action at the root, a policy's
+ *    check becomes the one-time test (SELECT runai.rls_gate(...)), an InitPlan:
+ *    the scan runs without a per-row filter, like the unprotected table's;
+ *  - SupportRequestSelectivity: the fraction of the scope tree it may see;
+ *  - SupportRequestCost: the per-row cost of the check;
+ *  - SupportRequestIndexCondition: when it sees at most RLS_INDEX_MAX_FRACTION of
+ *    the tree, `key = ANY(runai.rls_..._keys(...))`, a lossy condition (the check
+ *    stays as a filter) whose array the executor computes once per scan.
+ * The array holds every scope the check accepts at run time, except that a grant
+ * at the root also accepts rows whose scope is not in the tree; the condition is
+ * therefore never offered to such a subject.
+ *
+ * Plan invalidation.  A plan is made for the subject of its planning time.  The
+ * support function adds runai.access_rules, group_members, db_role_bindings, users
+ * and sessions to the plan's relation dependencies, so that the relcache
+ * invalidation that every change of those tables sends (cache.h) makes cached
+ * plans (prepared statements, PL/pgSQL) be planned again; a change of database
+ * role is handled by PostgreSQL itself (plans with row-level security record the
+ * role they were made for); a change of token subject calls
+ * rbac_rls_subject_changed().  A plan that nevertheless runs for a subject it
+ * cannot answer for -- the gate for a subject granted part of the tree, the key
+ * array for one granted everything -- resets the plan cache and fails with "the
+ * current subject changed since this statement was planned" rather than return
+ * wrong rows; in every other case the check itself is evaluated on every row, so
+ * a stale plan can be slow but is never wrong.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_collation_d.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/plancache.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+#include "utils/uuid.h"
+
+#include "cache.h"
+#include "identity.h"
+#include "rls.h"
+#include "session.h"
+#include "types.h"
+
+/*
+ * Offer the index condition only to a subject that may see at most this fraction
+ * of the scope tree.  Beyond a few per cent of the rows a sequential scan is as
+ * fast, and the planner would pay for a long array twice: it evaluates the array
+ * function while planning to estimate the condition, element by element, and
+ * btree costing still assumes 10 elements for an array that is not a constant.
+ */
+#define RLS_INDEX_MAX_FRACTION	0.02
+
+/* How a protected column holds the row's scope. */
+typedef enum RlsKeyKind
+{
+	RLS_KEY_SCOPE,				/* runai.scope */
+	RLS_KEY_TEXT,				/* text id */
+	RLS_KEY_INT4,				/* integer id */
+	RLS_KEY_INT8,				/* bigint id */
+	RLS_KEY_UUID				/* uuid id */
+} RlsKeyKind;
+
+/* The SQL name of the key array function of each kind (schema runai). */
+static const char *const rls_keys_function[] = {
+	[RLS_KEY_SCOPE] = "rls_scope_keys",
+	[RLS_KEY_TEXT] = "rls_id_keys_text",
+	[RLS_KEY_INT4] = "rls_id_keys_integer",
+	[RLS_KEY_INT8] = "rls_id_keys_bigint",
+	[RLS_KEY_UUID] = "rls_id_keys_uuid",
+};
+
+/* Per-call-site state of a check (fn_extra); see the file header. */
+typedef struct RlsMemo
+{
+	/* the resource, action and scope type arguments, resolved */
+	bool		args_const;		/* they are constants at this call site */
+	bool		args_resolved;
+	int			rt;
+	int			action;
+	uint8		scope_type;
+	/* what the decision state was computed for */
+	bool		state_valid;
+	TimestampTz stmt_ts;		/* the statement it was validated in */
+	LocalTransactionId stmt_lxid;
+	uint64		generation;		/* rbac_cache_generation() */
+	uint64		session_version;	/* rbac_session_version() */
+	Oid			userid;			/* GetUserId() */
+	TimestampTz next_expiry;	/* when a rule of the subject expires */
+	/* the decision state */
+	bool		all;			/* granted at the root: every row passes */
+	const RbacInterval *iv;		/* else these intervals (cache memory) */
+	size_t		niv;
+	/* the last scope looked up and the answer */
+	bool		last_valid;
+	bool		last_answer;
+	uint8		last_type;
+	uint8		last_len;
+	char		last_id[RBAC_SCOPE_ID_MAXLEN];
+} RlsMemo;
+
+/* A check call as the planner sees it, with constant arguments resolved. */
+typedef struct RlsCall
+{
+	RlsKeyKind	kind;
+	Node	   *key;			/* the row's scope or id expression */
+	List	   *name_args;		/* the constant arguments after the key */
+	int			rt;
+	int			action;
+	uint8		scope_type;		/* for id kinds */
+} RlsCall;
+
+PG_FUNCTION_INFO_V1(rbac_rls_check_scope);
+PG_FUNCTION_INFO_V1(rbac_rls_check_text);
+PG_FUNCTION_INFO_V1(rbac_rls_check_int4);
+PG_FUNCTION_INFO_V1(rbac_rls_check_int8);
+PG_FUNCTION_INFO_V1(rbac_rls_check_uuid);
+PG_FUNCTION_INFO_V1(rbac_rls_keys);
+PG_FUNCTION_INFO_V1(rbac_rls_support);
+PG_FUNCTION_INFO_V1(rbac_rls_workloads_stamp);
+PG_FUNCTION_INFO_V1(rbac_rls_gate);
+PG_FUNCTION_INFO_V1(rbac_rls_validate);
+
+/* ------------------------------------------------------------------------
+ * Argument resolution
+ * ------------------------------------------------------------------------ */
+
+/* The resource type id named by t, or -1. */
+static int
+rls_lookup_resource(const text *t)
+{
+	return rbac_cache_resource_type(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* The action bit named by t, or 0. */
+static int
+rls_lookup_action(const text *t)
+{
+	return rbac_action_from_name(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* The scope type named by t if it is one that has ids (not system), or -1. */
+static int
+rls_lookup_scope_type(const text *t)
+{
+	int			st = rbac_scope_type_from_name(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	return st > RBAC_SCOPE_SYSTEM ? st : -1;
+}
+
+/*
+ * How much of a name to quote in an error message: at most 64 bytes, cut at a
+ * character boundary (names are the caller's input, possibly very long).
+ */
+static int
+rls_quoted_len(const text *t)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	return len <= 64 ? len : pg_mbcliplen(VARDATA_ANY(t), len, 64);
+}
+
+/* Resolves a resource type name or raises undefined_object. */
+static int
+rls_resource_or_error(const text *t)
+{
+	int			rt = rls_lookup_resource(t);
+
+	if (rt < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unknown resource type \"%.*s\"", rls_quoted_len(t), VARDATA_ANY(t)),
+				 errdetail("Row-level security checks a permission on one of the resource types of the permission matrix."),
+				 errhint("Use the API name of a resource type, for example \"workloads\" or \"project\".")));
+	return rt;
+}
+
+/* Resolves an action name or raises invalid_parameter_value. */
+static int
+rls_action_or_error(const text *t)
+{
+	int			a = rls_lookup_action(t);
+
+	if (a == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown action \"%.*s\"", rls_quoted_len(t), VARDATA_ANY(t)),
+				 errhint("Use view, edit, create or delete (read and update are accepted as aliases).")));
+	return a;
+}
+
+/* Resolves the scope type of a plain id column or raises invalid_parameter_value. */
+static uint8
+rls_scope_type_or_error(const text *t)
+{
+	int			st = rls_lookup_scope_type(t);
+
+	if (st < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid scope type \"%.*s\" for a column of scope ids", rls_quoted_len(t), VARDATA_ANY(t)),
+				 errdetail("A plain id column holds the ids of scopes of one type; the system scope has no id."),
+				 errhint("Use tenant, cluster, department or project.")));
+	return (uint8) st;
+}
+
+/* ------------------------------------------------------------------------
+ * Per-row checks
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The memo of this call site, with the arguments resolved and the decision state
+ * valid for the current subject.  first_name_arg is the argument number of the
+ * first constant argument (scope type for id columns, else resource).
+ */
+static RlsMemo *
+rls_memo(FunctionCallInfo fcinfo, int first_name_arg, bool has_scope_type)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	RlsMemo    *m = (RlsMemo *) flinfo->fn_extra;
+	int			resource_arg = first_name_arg + (has_scope_type ? 1 : 0);
+
+	/*
+	 * The common case, every row after the first of a statement: validated in
+	 * this statement, and neither the cache (whose rbac_cache_begin() only acts
+	 * once per statement) nor the role changed since.  Rules are judged at the
+	 * statement's start, so they cannot expire meanwhile.
+	 */
+	if (likely(m != NULL && m->state_valid && m->args_const &&
+			   m->stmt_ts == GetCurrentStatementStartTimestamp() &&
+			   m->stmt_lxid == MyProc->lxid &&
+			   m->generation == rbac_cache_generation() &&
+			   m->userid == GetUserId()))
+		return m;
+
+	if (m == NULL)
+	{
+		m = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(RlsMemo));
+		m->args_const = true;
+		for (int i = first_name_arg; i < PG_NARGS(); i++)
+			m->args_const &= get_fn_expr_arg_stable(flinfo, i);
+		flinfo->fn_extra = m;
+	}
+
+	rbac_cache_begin();
+
+	if (!m->args_resolved || !m->args_const)
+	{
+		int			rt = rls_resource_or_error(PG_GETARG_TEXT_PP(resource_arg));
+		int			action = rls_action_or_error(PG_GETARG_TEXT_PP(resource_arg + 1));
+		uint8		st = has_scope_type ?
+			rls_scope_type_or_error(PG_GETARG_TEXT_PP(first_name_arg)) : 0;
+
+		if (!m->args_resolved || rt != m->rt || action != m->action || st != m->scope_type)
+		{
+			m->rt = rt;
+			m->action = action;
+			m->scope_type = st;
+			m->state_valid = false;
+			m->args_resolved = true;
+		}
+	}
+
+	if (!m->state_valid ||
+		m->generation != rbac_cache_generation() ||
+		m->session_version != rbac_session_version() ||
+		m->userid != GetUserId() ||
+		rbac_cache_now() >= m->next_expiry)
+	{
+		/* taken before the lookup: an invalidation during a rebuild is seen next time */
+		uint64		generation = rbac_cache_generation();
+		RbacGrants *g = rbac_current_grants(NULL, NULL);
+
+		m->generation = generation;
+		m->stmt_ts = GetCurrentStatementStartTimestamp();
+		m->stmt_lxid = MyProc->lxid;
+		m->session_version = rbac_session_version();
+		m->userid = GetUserId();
+		m->next_expiry = g != NULL ? g->next_expiry : DT_NOEND;
+		m->all = g != NULL && rbac_grants_cover_all(g, m->rt, m->action);
+		m->iv = NULL;
+		m->niv = 0;
+		if (g != NULL && !m->all)
+			m->iv = rbac_grants_intervals(g, m->rt, m->action, &m->niv);
+		m->last_valid = false;
+		m->state_valid = true;
+	}
+	else
+	{
+		m->stmt_ts = GetCurrentStatementStartTimestamp();
+		m->stmt_lxid = MyProc->lxid;
+	}
+	return m;
+}
+
+/* Is the scope <type>/<id> granted by the memo's decision state? */
+static bool
+rls_allowed(RlsMemo *m, uint8 type, const char *id, size_t idlen)
+{
+	int			node;
+	bool		answer;
+
+	if (m->all)
+		return true;
+	if (m->niv == 0 || idlen > RBAC_SCOPE_ID_MAXLEN)
+		return false;
+	if (m->last_valid && m->last_type == type && m->last_len == idlen &&
+		memcmp(m->last_id, id, idlen) == 0)
+		return m->last_answer;
+
+	node = rbac_cache_scope_node(type, id, idlen);
+	answer = node >= 0 && rbac_intervals_contain(m->iv, m->niv, (uint32) node);
+
+	m->last_type = type;
+	m->last_len = (uint8) idlen;
+	memcpy(m->last_id, id, idlen);
+	m->last_answer = answer;
+	m->last_valid = true;
+	return answer;
+}
+
+/* runai.rls_check(scope, resource, action): STRICT, so the scope is not NULL. */
+Datum
+rbac_rls_check_scope(PG_FUNCTION_ARGS)
+{
+	RlsMemo    *m = rls_memo(fcinfo, 1, false);
+	struct varlena *s;
+
+	if (m->all)
+		PG_RETURN_BOOL(true);
+	if (m->niv == 0)
+		PG_RETURN_BOOL(false);
+	s = PG_GETARG_RBAC_SCOPE_PP(0);
+	PG_RETURN_BOOL(rls_allowed(m, rbac_scope_type_of(s), rbac_scope_id_of(s),
+							   rbac_scope_idlen_of(s)));
+}
+
+/* runai.rls_check(id text, scope_type, resource, action) */
+Datum
+rbac_rls_check_text(PG_FUNCTION_ARGS)
+{
+	RlsMemo    *m = rls_memo(fcinfo, 1, true);
+	text	   *id;
+
+	if (m->all)
+		PG_RETURN_BOOL(true);
+	if (m->niv == 0)
+		PG_RETURN_BOOL(false);
+	id = PG_GETARG_TEXT_PP(0);
+	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+}
+
+/* runai.rls_check(id integer, scope_type, resource, action) */
+Datum
+rbac_rls_check_int4(PG_FUNCTION_ARGS)
+{
+	RlsMemo    *m = rls_memo(fcinfo, 1, true);
+	char		buf[MAXINT8LEN + 1];
+	int			len;
+
+	if (m->all)
+		PG_RETURN_BOOL(true);
+	if (m->niv == 0)
+		PG_RETURN_BOOL(false);
+	len = pg_ltoa(PG_GETARG_INT32(0), buf);
+	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, len));
+}
+
+/* runai.rls_check(id bigint, scope_type, resource, action) */
+Datum
+rbac_rls_check_int8(PG_FUNCTION_ARGS)
+{
+	RlsMemo    *m = rls_memo(fcinfo, 1, true);
+	char		buf[MAXINT8LEN + 1];
+	int			len;
+
+	if (m->all)
+		PG_RETURN_BOOL(true);
+	if (m->niv == 0)
+		PG_RETURN_BOOL(false);
+	len = pg_lltoa(PG_GETARG_INT64(0), buf);
+	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, len));
+}
+
+/* Writes the canonical text form of a uuid (36 lower-case characters) to buf. */
+static void
+rls_uuid_text(const pg_uuid_t *u, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	   *p = buf;
+
+	for (int i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u->data[i] >> 4];
+		*p++ = hex[u->data[i] & 0x0F];
+	}
+}
+
+/* runai.rls_check(id uuid, scope_type, resource, action) */
+Datum
+rbac_rls_check_uuid(PG_FUNCTION_ARGS)
+{
+	RlsMemo    *m = rls_memo(fcinfo, 1, true);
+	char		buf[36];
+
+	if (m->all)
+		PG_RETURN_BOOL(true);
+	if (m->niv == 0)
+		PG_RETURN_BOOL(false);
+	rls_uuid_text(PG_GETARG_UUID_P(0), buf);
+	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, sizeof(buf)));
+}
+
+/*
+ * A plan made for one subject runs for another whose grants it cannot answer for
+ * (a change of subject that did not invalidate it, see rls.h): reset the plan
+ * cache, so that the statement is planned for the current subject next time, and
+ * fail this execution rather than return wrong rows.
+ */
+static void
+pg_attribute_noreturn()
+rls_stale_plan(const text *resource, const text *action)
+{
+	ResetPlanCache();
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the current subject changed since this statement was planned"),
+			 errdetail("The plan was made for a subject granted %s on %s over a different part of the scope tree.",
+					   text_to_cstring(action), text_to_cstring(resource)),
+			 errhint("Run the statement again: it will be planned for the current subject.")));
+}
+
+/* ------------------------------------------------------------------------
+ * Key arrays, computed once per scan for the index condition
+ * ------------------------------------------------------------------------ */
+
+/* Parses the canonical decimal form of an integer (what pg_lltoa writes). */
+static bool
+rls_parse_int64(const char *s, size_t len, int64 *out)
+{
+	bool		neg = false;
+	uint64		v = 0;
+	size_t		i = 0;
+
+	if (len > 0 && s[0] == '-')
+	{
+		neg = true;
+		i = 1;
+	}
+	if (i >= len || (s[i] == '0' && len - i > 1) || (neg && s[i] == '0'))
+		return false;
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (PG_UINT64_MAX - (s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (neg ? v > (uint64) PG_INT64_MAX + 1 : v > (uint64) PG_INT64_MAX)
+		return false;
+	*out = neg ? (int64) (0 - v) : (int64) v;
+	return true;
+}
+
+/* Parses the canonical text form of a uuid (what rls_uuid_text writes). */
+static bool
+rls_parse_uuid(const char *s, size_t len, pg_uuid_t *out)
+{
+	int			j = 0;
+
+	if (len != 36)
+		return false;
+	for (int i = 0; i < UUID_LEN; i++)
+	{
+		int			hi,
+					lo;
+
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+		{
+			if (s[j++] != '-')
+				return false;
+		}
+		hi = (s[j] >= '0' && s[j] <= '9') ? s[j] - '0' :
+			(s[j] >= 'a' && s[j] <= 'f') ? s[j] - 'a' + 10 : -1;
+		lo = (s[j + 1] >= '0' && s[j + 1] <= '9') ? s[j + 1] - '0' :
+			(s[j + 1] >= 'a' && s[j + 1] <= 'f') ? s[j + 1] - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return false;
+		out->data[i] = (unsigned char) (hi << 4 | lo);
+		j += 2;
+	}
+	return true;
+}
+
+/* Element type information of a key array function's result, kept in fn_extra. */
+typedef struct RlsKeysInfo
+{
+	RlsKeyKind	kind;
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+} RlsKeysInfo;
+
+/*
+ * runai.rls_scope_keys(resource, action) -> runai.scope[]
+ * runai.rls_id_keys_{text,integer,bigint,uuid}(scope_type, resource, action) -> T[]
+ *
+ * The keys of every scope where the current subject may do the action: for a
+ * runai.scope column every scope of the granted subtrees, for a plain id column
+ * the ids of the scopes of scope_type among them that the column type can hold.
+ * STABLE: the executor calls it once per scan to build the index condition.
+ *
+ * The support function offers that index condition only to a subject not granted
+ * the action at the root: such a grant also covers rows whose scope is not in the
+ * tree, which no list of keys finds.  Meeting such a subject here means a plan
+ * made for another subject is running: see rls_stale_plan.
+ */
+Datum
+rbac_rls_keys(PG_FUNCTION_ARGS)
+{
+	RlsKeysInfo *info = (RlsKeysInfo *) fcinfo->flinfo->fn_extra;
+	bool		by_id;
+	int			rt,
+				action;
+	uint8		scope_type = 0;
+	RbacGrants *g;
+	const RbacInterval *iv = NULL;
+	size_t		niv = 0;
+	Datum	   *keys;
+	int			nkeys = 0;
+	int			cap = 16;
+
+	if (info == NULL)
+	{
+		Oid			rettype = get_func_rettype(fcinfo->flinfo->fn_oid);
+
+		info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RlsKeysInfo));
+		info->elemtype = get_element_type(rettype);
+		switch (info->elemtype)
+		{
+			case TEXTOID:
+				info->kind = RLS_KEY_TEXT;
+				break;
+			case INT4OID:
+				info->kind = RLS_KEY_INT4;
+				break;
+			case INT8OID:
+				info->kind = RLS_KEY_INT8;
+				break;
+			case UUIDOID:
+				info->kind = RLS_KEY_UUID;
+				break;
+			default:
+				info->kind = RLS_KEY_SCOPE;
+				break;
+		}
+		get_typlenbyvalalign(info->elemtype, &info->elmlen, &info->elmbyval,
+							 &info->elmalign);
+		fcinfo->flinfo->fn_extra = info;
+	}
+	by_id = info->kind != RLS_KEY_SCOPE;
+
+	rbac_cache_begin();
+	if (by_id)
+		scope_type = rls_scope_type_or_error(PG_GETARG_TEXT_PP(0));
+	rt = rls_resource_or_error(PG_GETARG_TEXT_PP(by_id ? 1 : 0));
+	action = rls_action_or_error(PG_GETARG_TEXT_PP(by_id ? 2 : 1));
+
+	g = rbac_current_grants(NULL, NULL);
+	if (g != NULL && rbac_grants_cover_all(g, rt, action))
+		rls_stale_plan(PG_GETARG_TEXT_PP(by_id ? 1 : 0), PG_GETARG_TEXT_PP(by_id ? 2 : 1));
+	if (g != NULL)
+		iv = rbac_grants_intervals(g, rt, action, &niv);
+
+	keys = palloc(cap * sizeof(Datum));
+	for (size_t i = 0; i < niv; i++)
+	{
+		for (uint32 node = iv[i].lo; node <= iv[i].hi; node++)
+		{
+			uint8		type;
+			const char *id;
+			size_t		idlen;
+			int			parent,
+						end;
+			Datum		key;
+
+			rbac_cache_node((int) node, &type, &id, &idlen, &parent, &end);
+			if (by_id && type != scope_type)
+				continue;
+			switch (info->kind)
+			{
+				case RLS_KEY_SCOPE:
+					key = rbac_scope_make((RbacScopeType) type, id, idlen);
+					break;
+				case RLS_KEY_TEXT:
+					key = PointerGetDatum(cstring_to_text_with_len(id, (int) idlen));
+					break;
+				case RLS_KEY_INT4:
+					{
+						int64		v;
+
+						if (!rls_parse_int64(id, idlen, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
+							continue;
+						key = Int32GetDatum((int32) v);
+						break;
+					}
+				case RLS_KEY_INT8:
+					{
+						int64		v;
+
+						if (!rls_parse_int64(id, idlen, &v))
+							continue;
+						key = Int64GetDatum(v);
+						break;
+					}
+				case RLS_KEY_UUID:
+					{
+						pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+						if (!rls_parse_uuid(id, idlen, u))
+							continue;
+						key = UUIDPGetDatum(u);
+						break;
+					}
+				default:
+					elog(ERROR, "unexpected key kind %d", (int) info->kind);
+			}
+			if (nkeys == cap)
+			{
+				cap *= 2;
+				keys = repalloc(keys, cap * sizeof(Datum));
+			}
+			keys[nkeys++] = key;
+		}
+	}
+
+	PG_RETURN_ARRAYTYPE_P(construct_array(keys, nkeys, info->elemtype, info->elmlen,
+										  info->elmbyval, info->elmalign));
+}
+
+/* ------------------------------------------------------------------------
+ * Planner support
+ * ------------------------------------------------------------------------ */
+
+/* The text value of a constant, non-NULL text argument, or NULL. */
+static text *
+rls_const_text(Node *n)
+{
+	if (n == NULL || !IsA(n, Const) || ((Const *) n)->constisnull ||
+		((Const *) n)->consttype != TEXTOID)
+		return NULL;
+	return DatumGetTextPP(((Const *) n)->constvalue);
+}
+
+/*
+ * Recognises a call of one of the checks with constant resource, action (and scope
+ * type) arguments that name existing things.  Never raises an error: a call it
+ * does not recognise gets no special treatment, and fails at run time if it must.
+ */
+static bool
+rls_parse_call(List *args, RlsCall *call)
+{
+	int			nargs = list_length(args);
+	int			first;
+	text	   *t;
+
+	if (nargs == 3)
+	{
+		call->kind = RLS_KEY_SCOPE;
+		first = 1;
+	}
+	else if (nargs == 4)
+	{
+		switch (exprType(linitial(args)))
+		{
+			case TEXTOID:
+				call->kind = RLS_KEY_TEXT;
+				break;
+			case INT4OID:
+				call->kind = RLS_KEY_INT4;
+				break;
+			case INT8OID:
+				call->kind = RLS_KEY_INT8;
+				break;
+			case UUIDOID:
+				call->kind = RLS_KEY_UUID;
+				break;
+			default:
+				return false;
+		}
+		if ((t = rls_const_text(lsecond(args))) == NULL)
+			return false;
+		if (rls_lookup_scope_type(t) < 0)
+			return false;
+		call->scope_type = (uint8) rls_lookup_scope_type(t);
+		first = 2;
+	}
+	else
+		return false;
+
+	call->key = linitial(args);
+	call->name_args = list_copy_tail(args, 1);
+	if ((t = rls_const_text(list_nth(args, first))) == NULL ||
+		(call->rt = rls_lookup_resource(t)) < 0)
+		return false;
+	if ((t = rls_const_text(list_nth(args, first + 1))) == NULL ||
+		(call->action = rls_lookup_action(t)) == 0)
+		return false;
+	return true;
+}
+
+/*
+ * The fraction of the scope tree where the current subject may do the call's
+ * action; *all is set when it may everywhere (a grant at the root).
+ */
+static double
+rls_visible_fraction(const RlsCall *call, bool *all)
+{
+	RbacGrants *g;
+	const RbacInterval *iv;
+	size_t		niv;
+	double		nodes = 0;
+	int			total;
+
+	*all = false;
+	rbac_cache_begin();
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL)
+		return 0.0;
+	if (rbac_grants_cover_all(g, call->rt, call->action))
+	{
+		*all = true;
+		return 1.0;
+	}
+	total = rbac_cache_node_count();
+	if (total <= 0)
+		return 0.0;
+	iv = rbac_grants_intervals(g, call->rt, call->action, &niv);
+	for (size_t i = 0; i < niv; i++)
+		nodes += (double) iv[i].hi - (double) iv[i].lo + 1;
+	return Min(nodes / total, 1.0);
+}
+
+/*
+ * OIDs of the extension's objects that the support function uses, looked up once
+ * per backend and again when one no longer exists or has not been found yet (the
+ * extension was dropped and created again, updated, or its script is still
+ * creating them).
+ */
+typedef struct RlsCatalog
+{
+	Oid			nsp;			/* schema runai */
+	Oid			depends[5];		/* the tables that decide a subject's grants */
+	Oid			keysfn[RLS_KEY_UUID + 1];	/* by RlsKeyKind */
+	Oid			gatefn;			/* runai.rls_gate(text, text) */
+} RlsCatalog;
+
+static RlsCatalog rls_catalog;
+
+/* A function of schema runai with nargs text arguments, or InvalidOid. */
+static Oid
+rls_lookup_function(const char *name, int nargs)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+
+	return LookupFuncName(list_make2(makeString("runai"), makeString(pstrdup(name))),
+						  nargs, argtypes, true);
+}
+
+/* The catalog OIDs, current; NULL when schema runai does not exist. */
+static const RlsCatalog *
+rls_get_catalog(void)
+{
+	static const char *const tables[] = {"access_rules", "group_members", "db_role_bindings",
+	"users", "sessions"};
+	Oid			nsp = get_namespace_oid("runai", true);
+
+	if (!OidIsValid(nsp))
+		return NULL;
+	if (nsp != rls_catalog.nsp)
+	{
+		memset(&rls_catalog, 0, sizeof(rls_catalog));
+		rls_catalog.nsp = nsp;
+	}
+	for (size_t i = 0; i < lengthof(tables); i++)
+		if (!OidIsValid(rls_catalog.depends[i]) ||
+			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rls_catalog.depends[i])))
+			rls_catalog.depends[i] = get_relname_relid(tables[i], nsp);
+	for (int k = 0; k <= RLS_KEY_UUID; k++)
+		if (!OidIsValid(rls_catalog.keysfn[k]) ||
+			!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(rls_catalog.keysfn[k])))
+			rls_catalog.keysfn[k] = rls_lookup_function(rls_keys_function[k],
+														k == RLS_KEY_SCOPE ? 2 : 3);
+	if (!OidIsValid(rls_catalog.gatefn) ||
+		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(rls_catalog.gatefn)))
+		rls_catalog.gatefn = rls_lookup_function("rls_gate", 2);
+	return &rls_catalog;
+}
+
+/*
+ * Makes the plan being built depend on the tables that decide the current
+ * subject's grants, so that a change to any of them invalidates it.
+ */
+static void
+rls_add_plan_dependencies(PlannerInfo *root)
+{
+	const RlsCatalog *cat;
+
+	if (root == NULL || root->glob == NULL || (cat = rls_get_catalog()) == NULL)
+		return;
+	for (size_t i = 0; i < lengthof(cat->depends); i++)
+		if (OidIsValid(cat->depends[i]))
+			root->glob->relationOids =
+				list_append_unique_oid(root->glob->relationOids, cat->depends[i]);
+}
+
+/* The index condition `key = ANY(runai.rls_..._keys(...))` for a check, or NIL. */
+static List *
+rls_index_condition(SupportRequestIndexCondition *req, const RlsCall *call)
+{
+	Oid			keytype = exprType(call->key);
+	Oid			arraytype = get_array_type(keytype);
+	Oid			eqop;
+	Oid			keysfn;
+	const RlsCatalog *cat = rls_get_catalog();
+	List	   *keysargs = NIL;
+	FuncExpr   *keys;
+	ScalarArrayOpExpr *saop;
+	ListCell   *lc;
+
+	/*
+	 * Only a btree (whose scans take arrays of keys) on its first column: then
+	 * the scan's order is still the index order, as the planner assumes.
+	 */
+	if (req->indexarg != 0 || req->indexcol != 0 || req->index->relam != BTREE_AM_OID ||
+		!req->index->amsearcharray || !OidIsValid(arraytype))
+		return NIL;
+	eqop = get_opfamily_member(req->opfamily, keytype, keytype, BTEqualStrategyNumber);
+	if (!OidIsValid(eqop))
+		return NIL;
+	keysfn = cat != NULL ? cat->keysfn[call->kind] : InvalidOid;
+	if (!OidIsValid(keysfn) || get_func_rettype(keysfn) != arraytype)
+		return NIL;
+
+	foreach(lc, call->name_args)
+		keysargs = lappend(keysargs, copyObject(lfirst(lc)));
+	keys = makeFuncExpr(keysfn, arraytype, keysargs,
+						type_is_collatable(keytype) ? DEFAULT_COLLATION_OID : InvalidOid,
+						DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL);
+
+	saop = makeNode(ScalarArrayOpExpr);
+	saop->opno = eqop;
+	saop->opfuncid = get_opcode(eqop);
+	saop->hashfuncid = InvalidOid;
+	saop->negfuncid = InvalidOid;
+	saop->useOr = true;
+	saop->inputcollid = req->indexcollation;
+	saop->args = list_make2(copyObject(call->key), keys);
+	saop->location = -1;
+
+	req->lossy = true;			/* the check stays as a filter */
+	return list_make1(saop);
+}
+
+/* Does the expression tree contain a node equal to target? */
+static bool
+rls_contains_walker(Node *node, void *target)
+{
+	if (node == NULL)
+		return false;
+	if (equal(node, target))
+		return true;
+	return expression_tree_walker(node, rls_contains_walker, target);
+}
+
+/* Does the query have an outer join (which could make a NOT NULL column NULL)? */
+static bool
+rls_has_outer_join(Query *parse)
+{
+	ListCell   *lc;
+
+	foreach(lc, parse->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_JOIN && rte->jointype != JOIN_INNER)
+			return true;
+	}
+	return false;
+}
+
+/* Is column attnum of relation relid declared NOT NULL? */
+static bool
+rls_column_not_null(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	bool		notnull = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		notnull = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
+		ReleaseSysCache(tup);
+	}
+	return notnull;
+}
+
+/*
+ * SupportRequestSimplify: for a subject granted the action at the root, a policy's
+ * check is true on every row, so it becomes the one-time test
+ * (SELECT runai.rls_gate(resource, action)): an InitPlan that the leader evaluates
+ * once, leaving the scan without a per-row filter -- the plan of the unprotected
+ * table.  Only where that is the same answer on every row:
+ *  - the call is one of a relation's row-level security quals (not a user's
+ *    expression that happens to call the check), on a NOT NULL column of that
+ *    relation, in a query without outer joins (which could make it NULL);
+ *  - the current subject is granted the action at the root, by rules that do not
+ *    expire (the plan would outlive them).
+ * The plan depends on the subject: changes of rules, groups, bindings and sessions
+ * invalidate it (rls_add_plan_dependencies), a change of database role makes
+ * PostgreSQL plan again, a change of token subject calls rbac_rls_subject_changed.
+ * Should it run for a subject granted less anyway, runai.rls_gate refuses (see
+ * there) rather than return wrong rows.
+ */
+static Node *
+rls_gate_for(PlannerInfo *root, FuncExpr *fcall, const RlsCall *call)
+{
+	Node	   *key = call->key;
+	Var		   *var;
+	RangeTblEntry *rte;
+	RbacGrants *g;
+	const RlsCatalog *cat;
+	Oid			gatefn;
+	int			n = list_length(call->name_args);
+	FuncExpr   *gate;
+	Query	   *q;
+	SubLink    *sublink;
+
+	while (IsA(key, RelabelType))
+		key = (Node *) ((RelabelType *) key)->arg;
+	if (!IsA(key, Var))
+		return NULL;
+	var = (Var *) key;
+	if (var->varlevelsup != 0 || var->varattno <= 0 ||
+		var->varno < 1 || var->varno > list_length(root->parse->rtable))
+		return NULL;
+	rte = rt_fetch(var->varno, root->parse->rtable);
+	if (rte->rtekind != RTE_RELATION || rte->securityQuals == NIL ||
+		!rls_contains_walker((Node *) rte->securityQuals, fcall) ||
+		!rls_column_not_null(rte->relid, var->varattno) ||
+		rls_has_outer_join(root->parse))
+		return NULL;
+
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL || !rbac_grants_cover_all(g, call->rt, call->action) ||
+		g->next_expiry != DT_NOEND)
+		return NULL;
+
+	cat = rls_get_catalog();
+	gatefn = cat != NULL ? cat->gatefn : InvalidOid;
+	if (!OidIsValid(gatefn))
+		return NULL;
+
+	rls_add_plan_dependencies(root);
+	gate = makeFuncExpr(gatefn, BOOLOID,
+						list_make2(copyObject(list_nth(call->name_args, n - 2)),
+								   copyObject(list_nth(call->name_args, n - 1))),
+						InvalidOid, DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL);
+	q = makeNode(Query);
+	q->commandType = CMD_SELECT;
+	q->querySource = QSRC_ORIGINAL;
+	q->canSetTag = true;
+	q->jointree = makeFromExpr(NIL, NULL);
+	q->targetList = list_make1(makeTargetEntry((Expr *) gate, 1, pstrdup("rls_gate"), false));
+	q->stmt_location = -1;
+
+	sublink = makeNode(SubLink);
+	sublink->subLinkType = EXPR_SUBLINK;
+	sublink->subLinkId = 0;
+	sublink->testexpr = NULL;
+	sublink->operName = NIL;
+	sublink->subselect = (Node *) q;
+	sublink->location = -1;
+	/* the planner turns it into an InitPlan after simplification */
+	root->parse->hasSubLinks = true;
+	return (Node *) sublink;
+}
+
+/*
+ * runai.rls_gate(resource, action): the one-time test of plans made for a subject
+ * granted the action at the root.  True when the current subject still is; false
+ * when it is granted nothing (no row is visible, as the per-row check would say);
+ * for a subject granted part of the tree the plan is stale (rls_stale_plan).
+ */
+Datum
+rbac_rls_gate(PG_FUNCTION_ARGS)
+{
+	int			rt,
+				action;
+	RbacGrants *g;
+	size_t		niv = 0;
+
+	rbac_cache_begin();
+	rt = rls_resource_or_error(PG_GETARG_TEXT_PP(0));
+	action = rls_action_or_error(PG_GETARG_TEXT_PP(1));
+	g = rbac_current_grants(NULL, NULL);
+	if (g == NULL)
+		PG_RETURN_BOOL(false);
+	if (rbac_grants_cover_all(g, rt, action))
+		PG_RETURN_BOOL(true);
+	(void) rbac_grants_intervals(g, rt, action, &niv);
+	if (niv == 0)
+		PG_RETURN_BOOL(false);
+	rls_stale_plan(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1));
+}
+
+/*
+ * runai._rls_support(internal): the planner support function of the checks.
+ */
+Datum
+rbac_rls_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	RlsCall		call;
+	bool		all;
+	double		frac;
+
+	rbac_cache_begin();
+	if (IsA(rawreq, SupportRequestSimplify))
+	{
+		SupportRequestSimplify *req = (SupportRequestSimplify *) rawreq;
+		Node	   *gate;
+
+		if (req->root == NULL || req->root->parse == NULL ||
+			!rls_parse_call(req->fcall->args, &call))
+			PG_RETURN_POINTER(NULL);
+		gate = rls_gate_for(req->root, req->fcall, &call);
+		PG_RETURN_POINTER(gate);
+	}
+	else if (IsA(rawreq, SupportRequestSelectivity))
+	{
+		SupportRequestSelectivity *req = (SupportRequestSelectivity *) rawreq;
+
+		if (req->is_join || !rls_parse_call(req->args, &call))
+			PG_RETURN_POINTER(NULL);
+		rls_add_plan_dependencies(req->root);
+		frac = rls_visible_fraction(&call, &all);
+		req->selectivity = frac;
+		CLAMP_PROBABILITY(req->selectivity);
+		PG_RETURN_POINTER(req);
+	}
+	else if (IsA(rawreq, SupportRequestCost))
+	{
+		SupportRequestCost *req = (SupportRequestCost *) rawreq;
+
+		if (req->node == NULL || !IsA(req->node, FuncExpr) ||
+			!rls_parse_call(((FuncExpr *) req->node)->args, &call))
+			PG_RETURN_POINTER(NULL);
+		/* (asked many times per plan: the selectivity request added the dependencies) */
+		(void) rls_visible_fraction(&call, &all);
+		/* a grant at the root: one memo test; else a hash probe and a search */
+		req->startup = 0;
+		req->per_tuple = cpu_operator_cost * (all ? 1 : 2);
+		PG_RETURN_POINTER(req);
+	}
+	else if (IsA(rawreq, SupportRequestIndexCondition))
+	{
+		SupportRequestIndexCondition *req = (SupportRequestIndexCondition *) rawreq;
+		List	   *cond;
+
+		if (!IsA(req->node, FuncExpr) ||
+			!rls_parse_call(((FuncExpr *) req->node)->args, &call))
+			PG_RETURN_POINTER(NULL);
+		rls_add_plan_dependencies(req->root);
+		frac = rls_visible_fraction(&call, &all);
+		if (all || frac > RLS_INDEX_MAX_FRACTION)
+			PG_RETURN_POINTER(NULL);
+		cond = rls_index_condition(req, &call);
+		PG_RETURN_POINTER(cond);
+	}
+
+	PG_RETURN_POINTER(NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * runai.workloads
+ * ------------------------------------------------------------------------ */
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger of runai.workloads: a row inserted by a
+ * subject records that subject as created_by, at the current time; an update keeps
+ * created_by and created_at and sets updated_at.  Without a subject (only roles
+ * that bypass row-level security can write then, e.g. a bulk load by a superuser)
+ * the inserted values are kept.
+ */
+Datum
+rbac_rls_workloads_stamp(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	int			cols[3];
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	int			a_by,
+				a_at,
+				a_upd;
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	HeapTuple	tuple;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		elog(ERROR, "rbac_rls_workloads_stamp: not called as a BEFORE INSERT OR UPDATE row trigger");
+
+	desc = RelationGetDescr(td->tg_relation);
+	a_by = SPI_fnumber(desc, "created_by");
+	a_at = SPI_fnumber(desc, "created_at");
+	a_upd = SPI_fnumber(desc, "updated_at");
+	if (a_by <= 0 || a_at <= 0 || a_upd <= 0)
+		elog(ERROR, "rbac_rls_workloads_stamp: table %s lacks created_by, created_at or updated_at",
+			 RelationGetRelationName(td->tg_relation));
+
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
+		RbacSubjectKind kind;
+		const char *name;
+
+		tuple = td->tg_trigtuple;
+		rbac_cache_begin();
+		if (rbac_current_grants(&kind, &name) == NULL)
+			return PointerGetDatum(tuple);
+		cols[0] = a_by;
+		values[0] = CStringGetTextDatum(rbac_subject_text(kind, name));
+		cols[1] = a_at;
+		values[1] = now;
+		cols[2] = a_upd;
+		values[2] = now;
+	}
+	else
+	{
+		HeapTuple	old = td->tg_trigtuple;
+
+		tuple = td->tg_newtuple;
+		cols[0] = a_by;
+		values[0] = heap_getattr(old, a_by, desc, &nulls[0]);
+		cols[1] = a_at;
+		values[1] = heap_getattr(old, a_at, desc, &nulls[1]);
+		cols[2] = a_upd;
+		values[2] = now;
+	}
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 3, cols, values, nulls));
+}
+
+/*
+ * runai.rls_validate(resource text, scope_type text): raises the error that
+ * runai.protect reports for an unknown resource type or, unless scope_type is
+ * NULL (a runai.scope column), an invalid scope type.
+ */
+Datum
+rbac_rls_validate(PG_FUNCTION_ARGS)
+{
+	rbac_cache_begin();
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resource must not be NULL"),
+				 errhint("Name the resource type whose permissions protect the rows, for example \"workloads\".")));
+	(void) rls_resource_or_error(PG_GETARG_TEXT_PP(0));
+	if (!PG_ARGISNULL(1))
+		(void) rls_scope_type_or_error(PG_GETARG_TEXT_PP(1));
+	PG_RETURN_VOID();
+}
+
+/* See rls.h. */
+void
+rbac_rls_subject_changed(void)
+{
+	ResetPlanCache();
+}

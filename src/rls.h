@@ -1,0 +1,23 @@
+/*
+ * rls.h
+ *    Row-level security support (SPEC section 5): the per-row checks used by the
+ *    policies that runai.protect creates, the per-scan arrays of permitted keys,
+ *    and the planner support function that turns a check into an index condition.
+ *
+ * The SQL-callable functions are declared in src/sql/40_rls.sql; this header
+ * exports what other modules must call.
+ */
+#ifndef RUNAI_RBAC_RLS_H
+#define RUNAI_RBAC_RLS_H
+
+/*
+ * Plans of protected queries depend on the current subject (the planner support
+ * function chooses an index path for a subject that sees little).  Changes of
+ * access rules, group membership and role bindings invalidate those plans by
+ * themselves (see rls.c); a change of the subject that no catalog change
+ * announces -- runai.authenticate establishing or dropping a token subject --
+ * must call this so that cached plans are rebuilt for the new subject.
+ */
+extern void rbac_rls_subject_changed(void);
+
+#endif							/* RUNAI_RBAC_RLS_H */
