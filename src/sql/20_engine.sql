@@ -17,12 +17,19 @@ COMMENT ON FUNCTION runai._invalidate_cache() IS
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['scopes', 'access_rules', 'users', 'group_members',
-                           'db_role_bindings', 'applications'] LOOP
+  FOREACH t IN ARRAY ARRAY['scopes', 'access_rules', 'group_members', 'db_role_bindings'] LOOP
     EXECUTE format('CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runai.%I
                       FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()', t);
     EXECUTE format('ALTER TABLE runai.%I ENABLE ALWAYS TRIGGER invalidate', t);
   END LOOP;
+  -- Checks read only the identity columns of users and applications: a sign-in,
+  -- which updates last_login, must not flush every backend's cache.
+  EXECUTE 'CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OF id, email OR DELETE OR TRUNCATE ON runai.users
+             FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()';
+  EXECUTE 'CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OF id, name OR DELETE OR TRUNCATE ON runai.applications
+             FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()';
+  ALTER TABLE runai.users ENABLE ALWAYS TRIGGER invalidate;
+  ALTER TABLE runai.applications ENABLE ALWAYS TRIGGER invalidate;
 END
 $$;
 
@@ -687,8 +694,8 @@ BEGIN
             DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
             HINT = 'Remove empty or NULL elements from the array.';
   END IF;
+  PERFORM runai._require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
   uid := runai._user_id(p_email);
-  PERFORM runai._require_tenant_wide('users', 'edit');
   -- No escalation: joining a group gives its rules, so the caller must hold every
   -- role that the new groups' unexpired rules give, at their scopes.
   SELECT string_agg(format('%s @ %s (group %s)', ro.name, ar.scope, ar.subject), ', ' ORDER BY ar.id)
@@ -726,8 +733,8 @@ DECLARE
 BEGIN
   PERFORM runai._not_null(p_email, 'email');
   PERFORM runai._not_null(p_role, 'role');
+  PERFORM runai._require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
   uid := runai._user_id(p_email);
-  PERFORM runai._require_tenant_wide('users', 'edit');
   -- No escalation: the role gets the user's permissions, so the caller must hold
   -- every role of the user's unexpired rules and of its groups' rules, at their scopes.
   SELECT string_agg(format('%s @ %s', ro.name, ar.scope), ', ' ORDER BY ar.id) INTO missing
@@ -787,41 +794,6 @@ COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
 -- Guards and privileges
 -- ---------------------------------------------------------------------------
 
--- The triggers above keep every backend's cache and the catalog's rules correct;
--- disabling, dropping or renaming one would let stale permissions stand, so any
--- ALTER TABLE, ALTER TRIGGER or DROP TRIGGER that leaves one of them missing or not
--- ENABLE ALWAYS is refused.
-CREATE FUNCTION runai._guard_triggers() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE bad text;
-BEGIN
-  SELECT string_agg(format('%s on runai.%s', e.tg, e.tbl), ', ') INTO bad
-    FROM (VALUES ('invalidate', 'scopes'), ('invalidate', 'access_rules'), ('invalidate', 'users'),
-                 ('invalidate', 'group_members'), ('invalidate', 'db_role_bindings'),
-                 ('invalidate', 'applications'), ('refuse_update', 'access_rules'),
-                 ('append_only', 'events'), ('append_only_truncate', 'events'),
-                 ('refuse_change', 'roles'), ('refuse_truncate', 'roles'),
-                 ('refuse_change', 'role_permissions'), ('refuse_truncate', 'role_permissions'),
-                 ('refuse_change', 'resource_types'), ('refuse_truncate', 'resource_types'),
-                 ('refuse_change', 'workload_kinds'), ('refuse_truncate', 'workload_kinds')) e(tg, tbl)
-   WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
-                      WHERE t.tgrelid = format('runai.%I', e.tbl)::regclass
-                        AND t.tgname = e.tg AND t.tgenabled = 'A');
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'the triggers of runai_rbac cannot be disabled or dropped'
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('This change would leave %s missing or not always enabled.', bad),
-            HINT = 'They keep every session''s permission cache and the catalog''s rules correct; drop the extension instead.';
-  END IF;
-END
-$$;
-COMMENT ON FUNCTION runai._guard_triggers() IS 'Event trigger: refuses DDL that disables or drops the extension''s triggers.';
-CREATE EVENT TRIGGER runai_rbac_guard_triggers ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'DROP TRIGGER')
-  EXECUTE FUNCTION runai._guard_triggers();
--- Also under session_replication_role = replica, where an event trigger that is
--- merely enabled does not fire.
-ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
 
 -- Internal functions (a leading underscore) are the owner's alone; later parts revoke
 -- theirs the same way.  The public API stays executable by PUBLIC: it checks the
