@@ -206,7 +206,7 @@ rls_quoted_len(const text *t)
 	return len <= 64 ? len : pg_mbcliplen(VARDATA_ANY(t), len, 64);
 }
 
-/* Resolves a resource type name or raises undefined_object. */
+/* Resolves a resource type name or raises invalid_parameter_value, as can() does. */
 static int
 rls_resource_or_error(const text *t)
 {
@@ -214,7 +214,7 @@ rls_resource_or_error(const text *t)
 
 	if (rt < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown resource type \"%.*s\"", rls_quoted_len(t), VARDATA_ANY(t)),
 				 errdetail("Row-level security checks a permission on one of the resource types of the permission matrix."),
 				 errhint("Use the API name of a resource type, for example \"workloads\" or \"project\".")));

@@ -431,7 +431,7 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scope type must not be null"),
 				 errdetail("The scope type is system, tenant, cluster, department or project.")));
 	typetext = PG_GETARG_TEXT_PP(0);
@@ -455,7 +455,7 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scope id must not be null"),
 				 errdetail("A %s scope needs an id.", rbac_scope_type_name((RbacScopeType) type))));
 	idtext = PG_GETARG_TEXT_PP(1);
@@ -754,7 +754,7 @@ rbac_actionset_has(PG_FUNCTION_ARGS)
 		bool		truncated;
 
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown action \"%s\"",
 						quote_input(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name), &truncated)),
 				 errdetail(ACTIONS_DETAIL)));
