@@ -995,7 +995,9 @@ rbac_cache_grants(RbacSubjectKind kind, const char *name, size_t len)
 		g->last_used = use_epoch;
 		if (g->generation == data_generation && rbac_cache_now() < g->next_expiry)
 			return g;
+		/* rebuilt in place: what callers derived from the old contents is stale */
 		MemoryContextReset(g->cxt);
+		ptr_generation++;
 		build_grants(g);
 		return g;
 	}

@@ -17,9 +17,6 @@
  */
 extern bool rbac_identity_token_subject(RbacSubjectKind *kind, const char **name);
 
-/* Changes whenever the token subject is established or dropped. */
-extern uint64 rbac_identity_version(void);
-
 /*
  * The current subject's grants, or NULL for nobody.  Also returns the subject's
  * kind and name when the pointers are not NULL (name valid until the next

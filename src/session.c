@@ -63,6 +63,7 @@
 #include "dispatch.h"
 #include "lockout.h"
 #include "password.h"
+#include "rls.h"
 #include "session.h"
 
 #define SESSION_GUC "runai.authenticated_session"
@@ -191,6 +192,8 @@ session_assign_hook(const char *newval, void *extra)
 {
 	cur = (const SessionState *) extra;
 	version++;
+	/* plans made for the previous subject must not run for this one */
+	rbac_rls_subject_changed();
 	if (cur != NULL && assigning && assigning_validated)
 	{
 		recheck_pending = false;
@@ -369,6 +372,7 @@ session_refresh(void)
 	{
 		effective = now_effective;
 		version++;
+		rbac_rls_subject_changed();
 	}
 }
 
