@@ -791,22 +791,9 @@ COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
   'Stops a database role acting as a Run:ai user. Needs users edit at system or a tenant.';
 
 -- ---------------------------------------------------------------------------
--- Guards and privileges
+-- Privileges (internal functions are revoked from PUBLIC in 99_guard.sql)
 -- ---------------------------------------------------------------------------
 
-
--- Internal functions (a leading underscore) are the owner's alone; later parts revoke
--- theirs the same way.  The public API stays executable by PUBLIC: it checks the
--- caller's permissions itself.
-DO $$
-DECLARE f regprocedure;
-BEGIN
-  FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
-            WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%' LOOP
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-  END LOOP;
-END
-$$;
 GRANT EXECUTE ON FUNCTION
   runai.can(text, text, runai.scope),
   runai.has_permission(text, text, text, runai.scope),

@@ -823,15 +823,7 @@ COMMENT ON FUNCTION runai.current_subject() IS
 -- Privileges
 -- ---------------------------------------------------------------------------
 
-DO $$
-DECLARE f regprocedure;
-BEGIN
-  FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
-            WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%' LOOP
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-  END LOOP;
-END
-$$;
+-- Internal functions are revoked from PUBLIC in 99_guard.sql.
 -- sso_sign_in trusts the email and groups it is given: only the identity-provider
 -- bridge may call it, once the administrator grants it EXECUTE.
 REVOKE ALL ON FUNCTION runai.sso_sign_in(text, text[]) FROM PUBLIC;

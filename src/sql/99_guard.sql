@@ -40,4 +40,15 @@ CREATE EVENT TRIGGER runai_rbac_guard_triggers ON ddl_command_end
 -- merely enabled does not fire.
 ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
 
-REVOKE ALL ON FUNCTION runai._guard_triggers() FROM PUBLIC;
+-- Internal functions (a leading underscore) are the owner's alone, whichever part
+-- defined them.  The public API stays executable by PUBLIC: it checks the caller's
+-- permissions itself.
+DO $$
+DECLARE f regprocedure;
+BEGIN
+  FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+            WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%' LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+  END LOOP;
+END
+$$;
