@@ -20,5 +20,24 @@ if ! echo 'int main(void){return 0;}' | "$CC" "${san[@]}" -x c - -o "$out/probe"
   san=()
 fi
 
-"$CC" "${warn[@]}" -O1 -g "${san[@]}" -Isrc unit/test_parse.c src/parse.c -o "$out/test_parse"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_parse"
+# Each program prints "N passed, M failed" last; the totals are printed at the end.
+total_passed=0
+total_failed=0
+status=0
+for t in parse:src/parse.c intervals:src/intervals.c; do
+  name=${t%%:*}
+  "$CC" "${warn[@]}" -O1 -g "${san[@]}" -Isrc "unit/test_$name.c" "${t#*:}" -o "$out/test_$name"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$out/test_$name" > "$out/$name.log" 2>&1 || status=1
+  grep -v ' passed, ' "$out/$name.log" || true
+  line=$(tail -n 1 "$out/$name.log")
+  echo "unit/test_$name.c: $line"
+  case $line in
+    *" passed, "*" failed")
+      total_passed=$((total_passed + ${line%% passed*}))
+      f=${line#*passed, }; total_failed=$((total_failed + ${f%% failed*})) ;;
+    *) status=1; total_failed=$((total_failed + 1)) ;;
+  esac
+done
+echo "$total_passed passed, $total_failed failed"
+exit $status
