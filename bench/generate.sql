@@ -49,8 +49,13 @@ INSERT INTO runai.scopes (scope, parent, name, created_by)
 -- ---------------------------------------------------------------------------
 -- Users and their rules
 -- ---------------------------------------------------------------------------
-INSERT INTO runai.users (email, type, created_by)
-  SELECT 'u' || u || '@bench.io', 'local', 'bench' FROM generate_series(1, 100000) u;
+-- Four users in five have signed in at some time in 2026 (deterministic), so that
+-- the users table sorted by last login is measured on realistic data.
+INSERT INTO runai.users (email, type, created_by, last_login)
+  SELECT 'u' || u || '@bench.io', 'local', 'bench',
+         CASE WHEN u % 5 <> 0
+              THEN timestamptz '2026-01-01 00:00:00+00' + ((u::bigint * 7919) % 25000000) * interval '1 second' END
+    FROM generate_series(1, 100000) u;
 INSERT INTO runai.users (email, type, created_by) VALUES ('big@bench.io', 'local', 'bench');
 
 -- Rule k (0..9) of user u.  Projects p = 1 + (u * 7919 + k * 1009) mod 10000 are

@@ -206,6 +206,10 @@ first_check_max=$(sort -g "$tmp/log/first_check.ms" | tail -n 1)
 big_bytes=$(awk -F'|' '$1 == "bytes" { print $2 }' "$tmp/log/first_check.out")
 echo "   median ${first_check_ms} ms (max ${first_check_max} ms) over $CHECK_RUNS changes; warm check ${warm_check_ms} ms; subject cache ${big_bytes} bytes"
 
+echo "== the admin views at 100,000 users and 1,000,000 rules (bench/views.sql)"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -f bench/views.sql >"$tmp/log/views.out" 2>&1 \
+  || { cat "$tmp/log/views.out" >&2; exit 1; }
+
 # ---------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------
@@ -266,6 +270,12 @@ report="$tmp/results.md"
   echo "| first check after an access-rule change, 1,000 rules (median of $CHECK_RUNS, EXPLAIN ANALYZE execution time) | ${first_check_ms} ms (max ${first_check_max}) |"
   echo "| the same check, warm | ${warm_check_ms} ms |"
   echo "| cache memory of the 1,000-rule subject | ${big_bytes} bytes |"
+  echo
+  echo "## Admin views (bench/views.sql)"
+  echo
+  echo '```'
+  cat "$tmp/log/views.out"
+  echo '```'
   echo
   echo "## Plans (EXPLAIN ANALYZE, BUFFERS)"
   echo
