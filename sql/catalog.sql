@@ -168,7 +168,7 @@ WHERE tgrelid IN ('runai.resource_types'::regclass, 'runai.roles'::regclass,
                   'runai.access_rules'::regclass, 'runai.db_role_bindings'::regclass,
                   'runai.events'::regclass)
   AND NOT tgisinternal
-ORDER BY 1::text, 2;
+ORDER BY tgrelid::regclass::text, tgname;
 SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname = 'runai_rbac_guard_triggers';
 
 -- Other ALTER TABLE commands on the tables are not affected by the guard.

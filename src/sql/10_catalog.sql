@@ -125,6 +125,26 @@ COMMENT ON TABLE runai.scopes IS
 
 INSERT INTO runai.scopes (scope, parent, name, created_by) VALUES ('system', NULL, 'System', 'Run:ai');
 
+-- CREATE EXTENSION makes the root, so a restore finds it already there: the dumped
+-- root (whose name may have been changed) updates it instead of failing as a duplicate.
+CREATE FUNCTION runai._restore_system_scope() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NEW.scope OPERATOR(runai.=) 'system'::runai.scope
+     AND EXISTS (SELECT 1 FROM runai.scopes WHERE scope OPERATOR(runai.=) 'system'::runai.scope) THEN
+    UPDATE runai.scopes SET name = NEW.name, created_at = NEW.created_at, updated_at = NEW.updated_at
+     WHERE scope OPERATOR(runai.=) 'system'::runai.scope;
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION runai._restore_system_scope() IS
+  'Trigger: inserting the system scope again (as a restore does) updates the existing root instead.';
+CREATE TRIGGER restore_system BEFORE INSERT ON runai.scopes
+  FOR EACH ROW EXECUTE FUNCTION runai._restore_system_scope();
+ALTER TABLE runai.scopes ENABLE ALWAYS TRIGGER restore_system;
+
 -- ---------------------------------------------------------------------------
 -- Subjects: users, groups, applications
 -- ---------------------------------------------------------------------------
@@ -225,7 +245,7 @@ COMMENT ON TABLE runai.events IS
 -- Dumps and privileges
 -- ---------------------------------------------------------------------------
 
-SELECT pg_catalog.pg_extension_config_dump('runai.scopes', 'WHERE parent IS NOT NULL');
+SELECT pg_catalog.pg_extension_config_dump('runai.scopes', '');
 SELECT pg_catalog.pg_extension_config_dump('runai.users', '');
 SELECT pg_catalog.pg_extension_config_dump('runai.group_members', '');
 SELECT pg_catalog.pg_extension_config_dump('runai.applications', '');
