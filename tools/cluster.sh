@@ -1,6 +1,10 @@
 # Throwaway PostgreSQL clusters on a Unix socket in a temporary directory.
 # Source this file; cluster_start exports PGHOST/PGPORT/PGUSER/PGDATABASE and arms a
 # trap so that the cluster is always stopped, whatever happens to the caller.
+#
+# Optional environment: PGCTL_POSTGRES names the server binary pg_ctl starts instead of
+# its own (a relocated private installation, or the Valgrind wrapper of
+# tools/memcheck.sh); PGCTL_TIMEOUT is how long to wait for it to start (default 60 s).
 
 PGBIN=${PGBIN:-$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)}
 CLUSTERS=()
@@ -29,7 +33,8 @@ cluster_start() {
   } | as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
   CLUSTERS+=("$dir")
   trap cluster_stop_all EXIT
-  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "${PGCTL_TIMEOUT:-60}" \
+    ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} start >/dev/null \
     || { cat "$dir/server.log" >&2; return 1; }
   export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 }
