@@ -288,7 +288,7 @@ rbac_resource_type_arg(text *t)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown resource type \"%.*s\"", (int) Min(VARSIZE_ANY_EXHDR(t), 100),
 						VARDATA_ANY(t)),
-				 errdetail("Resource types are the API names listed in runai.resource_types, such as workloads, projects or access_rules."),
+				 errdetail("Resource types are the API names listed in runai.resource_types, such as workloads, project or access_rules."),
 				 errhint("SELECT name FROM runai.resource_types lists them.")));
 	return rt;
 }

@@ -119,7 +119,7 @@ BEGIN
   IF rid IS NULL THEN
     RAISE EXCEPTION 'unknown resource type "%"', left(resource, 100)
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Resource types are the API names listed in runai.resource_types, such as workloads, projects or access_rules.',
+            DETAIL = 'Resource types are the API names listed in runai.resource_types, such as workloads, project or access_rules.',
             HINT = 'SELECT name FROM runai.resource_types lists them.';
   END IF;
   RETURN rid;
