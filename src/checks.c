@@ -34,6 +34,7 @@ typedef struct CheckMemo
 	char		sbuf[RBAC_SUBJECT_NAME_MAX + 8];
 	RbacGrants *grants;
 	bool		caller_is_subject;
+	int			access_rules_rt;	/* resolved once per generation; -1 until then */
 	Oid			caller_role;	/* who caller_is_subject was computed for */
 	uint64		caller_session;
 	/* scope memo */
@@ -56,6 +57,7 @@ get_memo(FunctionCallInfo fcinfo)
 	{
 		m->generation = rbac_cache_generation();
 		m->rlen = m->alen = m->slen = m->scope_len = -1;
+		m->access_rules_rt = -1;
 		m->grants = NULL;
 	}
 	return m;
@@ -140,7 +142,9 @@ require_may_ask(CheckMemo *m, int node, struct varlena *scope, const RbacGrants 
 	if (m->caller_is_subject || superuser())
 		return;
 	caller = rbac_current_grants(&kind, &name);
-	rt = rbac_cache_resource_type("access_rules", strlen("access_rules"));
+	if (m->access_rules_rt < 0)
+		m->access_rules_rt = rbac_cache_resource_type("access_rules", strlen("access_rules"));
+	rt = m->access_rules_rt;
 	if (caller != NULL && rbac_grants_allow(caller, rt, RBAC_ACT_VIEW, node))
 		return;
 	if (caller == NULL)
