@@ -37,10 +37,10 @@ MAKE=${MAKE:-make}
 RUNS=$((RUNS / ROUNDS * ROUNDS))
 
 $MAKE -s all >/dev/null || { echo "runai_rbac: build failed" >&2; exit 1; }
-$MAKE -s install >/dev/null || { echo "runai_rbac: install failed (run as root or with write access to PostgreSQL's directories)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/runai_rbac_bench.XXXXXX)
 chmod 755 "$tmp"
+private_install "$tmp/inst" || { echo "runai_rbac: installing into a private copy of the server failed" >&2; exit 1; }
 mkdir -p "$tmp/q" "$tmp/log"
 chmod 777 "$tmp/log"
 cluster_start "$tmp/cluster" "$PORT" \

@@ -46,7 +46,8 @@ memcheck_setup() {
   chmod 1777 "$MEMCHECK_DIR/logs"
   cp "$MEMCHECK_ROOT/tools/valgrind.supp" "$MEMCHECK_DIR/valgrind.supp"
   local postgres
-  postgres="$("${PGBIN:-/usr/lib/postgresql/15/bin}/pg_config" --bindir 2>/dev/null || echo "$PGBIN")/postgres"
+  # the private installation of tools/test.sh when there is one, else the system's
+  postgres=${PGCTL_POSTGRES:-"$("${PGBIN:-/usr/lib/postgresql/15/bin}/pg_config" --bindir 2>/dev/null || echo "$PGBIN")/postgres"}
   # exec keeps the process id, which pg_ctl checks against postmaster.pid.
   cat >"$MEMCHECK_DIR/postgres" <<EOF
 #!/bin/sh

@@ -26,14 +26,12 @@ fail() { echo "runai_rbac: $*" >&2; status=1; nfailed=$((nfailed + 1)); }
 pass() { npassed=$((npassed + 1)); }
 
 $MAKE -s all >/dev/null || { echo "runai_rbac: build failed" >&2; exit 1; }
-if [ "$(id -u)" -eq 0 ]; then
-  $MAKE -s install >/dev/null || { echo "runai_rbac: install failed" >&2; exit 1; }
-else
-  $MAKE -s install >/dev/null 2>&1 || { echo "runai_rbac: 'make install' needs write access to PostgreSQL's directories (run it with sudo once)" >&2; exit 1; }
-fi
 
 tmp=$(mktemp -d /tmp/runai_rbac_test.XXXXXX)
 chmod 755 "$tmp"
+# Every server of the run (this script's and those of tools/tests/) runs this tree's
+# build from a private installation; the system's extension directory is not used.
+private_install "$tmp/inst" || { echo "runai_rbac: installing into a private copy of the server failed" >&2; exit 1; }
 if [ $memcheck -eq 1 ]; then
   . tools/memcheck.sh
   memcheck_setup || exit 1
@@ -77,10 +75,12 @@ for t in tools/tests/*.sh; do
   if "$t"; then pass; else fail "$t failed"; fi
 done
 
+cluster_stop_all
 if [ $memcheck -eq 1 ]; then
-  cluster_stop_all
   memcheck_report || fail "Valgrind found errors in runai_rbac"
 fi
+rm -rf "$tmp/inst" "$tmp/inst.install.log"
+rmdir "$tmp" 2>/dev/null
 
 # One line for the whole run: each suite (pg_regress with the isolation specs, pgTAP,
 # and every script of tools/tests) counts once.

@@ -111,7 +111,7 @@ as_owner "$PGBIN/pg_basebackup" -h "$tmp/primary" -p $PRIMARY_PORT -U postgres -
   echo "hot_standby = on"
 } | as_owner tee -a "$tmp/replica/data/postgresql.conf" >/dev/null
 CLUSTERS+=("$tmp/replica")
-as_owner "$PGBIN/pg_ctl" -D "$tmp/replica/data" -l "$tmp/replica/server.log" -w -t 60 start >/dev/null \
+as_owner "$PGBIN/pg_ctl" -D "$tmp/replica/data" -l "$tmp/replica/server.log" -w -t 60 ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} start >/dev/null \
   || { cat "$tmp/replica/server.log"; bad "the replica did not start"; exit 1; }
 expect "the replica is in recovery" t "$(qr -d $DB -c 'SELECT pg_is_in_recovery()')"
 for i in $(seq 1 300); do

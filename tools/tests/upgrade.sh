@@ -96,28 +96,23 @@ else
   bad "the Makefile's DATA does not pick up upgrade/$EXT--A--B.sql (DATA = '$data')"
 fi
 sharedir=$("$PGBIN/pg_config" --sharedir)
-installed=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$sharedir/extension/$EXT.control" 2>/dev/null)
-[ "$installed" = "$current" ] || { bad "the installed $EXT.control says version '$installed', the tree $current: run make install"; exit 1; }
-for f in "${scripts[@]}"; do
-  if cmp -s "$f" "$sharedir/extension/$(basename "$f")"; then ok "$f is installed"
-  else bad "$f is not installed (or differs) in $sharedir/extension: run make install"; fi
-done
 
 # ---------------------------------------------------------------------------
-# A private relocated installation: PostgreSQL finds its share and lib directories
-# relative to the server binary, so a copy of the binary next to a copy of the share
-# directory (and links to the libraries) is a server whose extension directory this
-# test may write.  The system's is never touched.
+# A private relocated installation with this tree's build (tools/cluster.sh,
+# private_install), whose extension directory this test may write: the earlier
+# versions' scripts go there.  The system's is never touched.
 priv=$tmp/inst
-bindir=$("$PGBIN/pg_config" --bindir) libdir=$("$PGBIN/pg_config" --pkglibdir)
-mkdir -p "$priv$bindir" "$priv$libdir" "$(dirname "$priv$sharedir")"
-cp "$bindir/postgres" "$priv$bindir/"
-cp -a "$sharedir" "$priv$sharedir"
-for f in "$libdir"/*; do ln -s "$f" "$priv$libdir/"; done
-chmod -R a+rX "$tmp"
+make -s all >/dev/null 2>&1 || { bad "the build failed"; exit 1; }
+private_install "$priv" || { bad "the private installation could not be made"; exit 1; }
 privext=$priv$sharedir/extension
+installed=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$privext/$EXT.control" 2>/dev/null)
+[ "$installed" = "$current" ] || { bad "the private installation's $EXT.control says version '$installed', the tree $current"; exit 1; }
+for f in "${scripts[@]}"; do
+  if cmp -s "$f" "$privext/$(basename "$f")"; then ok "$f is installed"
+  else bad "$f is not installed (or differs) in $privext"; fi
+done
 
-PGCTL_POSTGRES=$priv$bindir/postgres cluster_start "$tmp/c" $PORT || exit 1
+cluster_start "$tmp/c" $PORT || exit 1
 trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 unset PGDATABASE
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
@@ -435,7 +430,7 @@ echo "== earlier versions"
 if [ ${#earlier[@]} -eq 0 ]; then
   echo "no earlier version exists: $current is the only version (no upgrade/$EXT--A--B.sql);"
   echo "running the harness against synthetic earlier versions instead"
-  built=$sharedir/extension/$EXT--$current.sql
+  built=$privext/$EXT--$current.sql
   # The first step for a real earlier version: its script from git history.
   if out=$(old_script "$current" "$tmp/git-$current.sql" 2>&1) && grep -q "^CREATE TABLE runai.access_rules" "$tmp/git-$current.sql"; then
     ok "harness self-test: the install script of $current is rebuilt from git history ($out)"
