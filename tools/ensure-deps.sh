@@ -8,7 +8,8 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 for p in "postgresql-$PGVER" "postgresql-server-dev-$PGVER" "postgresql-$PGVER-pgtap" \
-         libtap-parser-sourcehandler-pgtap-perl make gcc clang libclang-rt-14-dev; do
+         libtap-parser-sourcehandler-pgtap-perl make gcc clang libclang-rt-14-dev \
+         pgbouncer python3-psycopg; do
   have_pkg "$p" || need+=("$p")
 done
 
