@@ -178,8 +178,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, fmt, *args):
-        pass  # no access log; errors still go to log_error
+    def log_request(self, code="-", size="-"):
+        pass  # no access log; log_error still writes to stderr
 
 
 def main():
