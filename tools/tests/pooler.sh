@@ -49,8 +49,10 @@ trap cleanup EXIT
 if [ -z "${RUNAI_PRIVATE_ROOT:-}" ]; then
   private_install "$tmp/inst" || { echo "FAIL: installing into a private copy of the server failed"; exit 1; }
 fi
-cluster_start "$tmp/pg" $PGPORT_ "max_connections = 60" || { echo "FAIL: the cluster did not start"; exit 1; }
+cluster_start "$tmp/pg" $PGPORT_ "max_connections = 60"
+started=$?
 trap cleanup EXIT            # cluster_start armed its own trap
+[ $started -eq 0 ] || { echo "FAIL: the cluster did not start"; exit 1; }
 unset PGHOST PGPORT PGUSER PGDATABASE
 
 mkdir -p "$tmp/bouncer"
