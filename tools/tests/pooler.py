@@ -3,8 +3,9 @@
 while access rules are revoked and given back.
 
 pooler.sh starts the cluster and pgbouncer (databases app_tx: transaction pooling,
-app_session: session pooling with server_reset_query = DISCARD ALL, guard: transaction
-pooling with one server connection); this script, through the public API only:
+app_session: session pooling with server_reset_query = DISCARD ALL, guard and
+guard_session: transaction and session pooling with one server connection); this
+script, through the public API only:
 
 1. sets up, as the superuser: an organisation (tenant acme with 2 clusters, 4
    departments, 12 projects, and tenant sbx with one sandbox project per user), 20
@@ -13,10 +14,11 @@ pooling with one server connection); this script, through the public API only:
    workloads in the projects of acme, and the database roles of the back end;
    before any load it checks its own model of who sees what against
    runai.has_permission;
-2. the guard: behind the transaction pooler a session-level authenticate reaches the
-   next client of the server connection (the hazard, reproduced with a role without
-   the guard), and with runai.require_local_authenticate on for the back end's role it
-   is refused, the next client has no subject, and local => true still works;
+2. the poolers' resets: with session pooling the next client of a server connection
+   has no subject; with transaction pooling a session-level authenticate reaches the
+   next client (the hazard, reproduced with a role without the guard), and with
+   runai.require_local_authenticate on for the back end's role it is refused, the next
+   client has no subject, and local => true still works;
 3. for each pooler mode: starts examples/backend.py, runs WORKERS threads that send
    HTTP requests for the 20 users (list, count per project, create and delete in the
    user's sandbox project, creates and deletes that must be refused, bad tokens) while
@@ -247,8 +249,9 @@ def setup(server, pooler):
 # --- the guard --------------------------------------------------------------------
 
 def guard_test(pooler, tokens, available):
-    """Session-level authenticate behind the transaction pooler (database "guard": one
-    server connection per role, so consecutive clients of a role share it)."""
+    """Session-level authenticate behind the poolers: databases guard (transaction
+    pooling) and guard_session (session pooling) have one server connection per role,
+    so consecutive clients of a role share it (checked with pg_backend_pid)."""
     email = "l1.p1@acme.test"
     subject = "user:" + email
 
@@ -256,17 +259,33 @@ def guard_test(pooler, tokens, available):
         return psycopg.connect(f"{pooler} dbname=guard user={role}", autocommit=True,
                                prepare_threshold=None)
 
+    # Session pooling: the pooler's DISCARD ALL between two clients ends the subject.
+    with psycopg.connect(f"{pooler} dbname=guard_session user={SESSION_ROLE}", autocommit=True) as c:
+        pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
+        c.execute("SELECT runai.authenticate(%s)", (tokens[email],))
+    with psycopg.connect(f"{pooler} dbname=guard_session user={SESSION_ROLE}", autocommit=True) as c:
+        pid2, got = c.execute("SELECT pg_backend_pid(), runai.current_subject()").fetchone()
+    if pid2 != pid:
+        fail("session pooling: the next client got another server connection, so the reset was not tested")
+    elif got is not None:
+        fail(f"session pooling: after the pooler's DISCARD ALL the next client has the subject {got}")
+    else:
+        print("pooler.sh: session pooling: the pooler's DISCARD ALL ends the subject before the next client")
+
     # The hazard, with a role without the guard: the next client inherits the subject.
     with client(SESSION_ROLE) as c:
+        pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
         c.execute("SELECT runai.authenticate(%s)", (tokens[email],))
     with client(SESSION_ROLE) as c:
-        got = c.execute("SELECT runai.current_subject()").fetchone()[0]
+        pid2, got = c.execute("SELECT pg_backend_pid(), runai.current_subject()").fetchone()
         c.execute("DISCARD ALL")
         after = c.execute("SELECT runai.current_subject()").fetchone()[0]
-    if got != subject:
-        fail(f"guard: the control did not reproduce the hazard (the next client's subject is {got!r}, "
-             f"expected {subject}): the pooler did not reuse the server connection, so the guard test "
-             "below would prove nothing")
+    if pid2 != pid:
+        fail("guard: the next client got another server connection, so the guard test below would "
+             "prove nothing")
+    elif got != subject:
+        fail(f"guard: a session-level authenticate did not reach the next client of the server "
+             f"connection (its subject is {got!r}); the premise of the guard has changed")
     else:
         print(f"pooler.sh: hazard reproduced: without the guard, a session-level authenticate behind "
               f"the transaction pooler reaches the next client ({got})")
@@ -277,6 +296,7 @@ def guard_test(pooler, tokens, available):
         print("pooler.sh: runai.require_local_authenticate is not available yet: the guard test is skipped")
         return
     with client(BACKEND_ROLE) as c:
+        pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
         try:
             c.execute("SELECT runai.authenticate(%s)", (tokens[email],))
             fail("guard: with runai.require_local_authenticate on, a session-level authenticate was accepted")
@@ -294,8 +314,10 @@ def guard_test(pooler, tokens, available):
         except psycopg.errors.InsufficientPrivilege:
             pass
     with client(BACKEND_ROLE) as c:
-        got = c.execute("SELECT runai.current_subject()").fetchone()[0]
-        if got is not None:
+        pid2, got = c.execute("SELECT pg_backend_pid(), runai.current_subject()").fetchone()
+        if pid2 != pid:
+            fail("guard: the next client got another server connection, so the refusal was not tested")
+        elif got is not None:
             fail(f"guard: after the refused call the next client has the subject {got}")
         with c.transaction():
             c.execute("SELECT runai.authenticate(%s, local => true)", (tokens[email],))

@@ -6,8 +6,8 @@
 # Starts its own cluster (Unix socket, port 57230) and pgbouncer (Unix socket, port
 # 57231, started by its own pid) with three databases: app_tx (pool_mode =
 # transaction, 3 server connections for the back end's 8), app_session (pool_mode =
-# session, server_reset_query = DISCARD ALL) and guard (transaction, 1 server
-# connection).  tools/tests/pooler.py does the rest through the public API: 20 users,
+# session, server_reset_query = DISCARD ALL), guard and guard_session (transaction
+# and session pooling with 1 server connection).  tools/tests/pooler.py does the rest through the public API: 20 users,
 # rules, workloads, the runai.require_local_authenticate guard (skipped with a note
 # while the setting does not exist), the back end on 127.0.0.1 (a port of
 # 57240-57299), and the load, whose figures it prints.  Needs pgbouncer and
@@ -62,6 +62,7 @@ server="host=$tmp/pg port=$PGPORT_"
   echo "app_tx = $server dbname=runai_pool pool_mode=transaction pool_size=3"
   echo "app_session = $server dbname=runai_pool pool_mode=session pool_size=3"
   echo "guard = $server dbname=runai_pool pool_mode=transaction pool_size=1"
+  echo "guard_session = $server dbname=runai_pool pool_mode=session pool_size=1"
   echo "[pgbouncer]"
   echo "unix_socket_dir = $tmp/bouncer"
   echo "listen_port = $BOUNCER_PORT"
