@@ -14,6 +14,9 @@
 #                                the coordinator in the metadata (citus_set_coordinator_host),
 #                                the workers added with their metadata synced.
 #
+# Like cluster_start, citus_cluster_start arms the EXIT trap that stops the clusters:
+# a caller that needs more in its trap sets it afterwards.
+#
 # After citus_cluster_start: CITUS_NODES holds the nodes' directories (coordinator
 # first), CITUS_PORTS their ports, CITUS_DB the database; citus_psql N [psql args]
 # runs psql on node N (0 = coordinator) as postgres, unaligned and quiet, stopping at

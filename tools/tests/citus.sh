@@ -52,7 +52,11 @@ fi
 private_install_citus "$RUNAI_PRIVATE_ROOT" || { bad "Citus could not be added to the private installation"; exit 1; }
 
 echo "== a coordinator and two workers"
-citus_cluster_start "$tmp/c" $PORT 2 $DB || { bad "the Citus cluster did not start"; exit 1; }
+started=0
+citus_cluster_start "$tmp/c" $PORT 2 $DB && started=1
+# cluster_start arms its own trap: this one also removes the temporary directory
+trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
+[ $started -eq 1 ] || { bad "the Citus cluster did not start"; exit 1; }
 q()  { citus_psql "$@"; }
 ok "$(q 0 -c "SELECT citus_version()" | cut -d' ' -f1-2), ${#CITUS_NODES[@]} nodes with synced metadata"
 
