@@ -246,6 +246,10 @@ COPY (SELECT id, type, subject, role, scope, authorized_by FROM runai.access_rul
 RESET ROLE;
 SET ROLE regress_views_dora;
 \copy (SELECT role, entity, "view", edit, "create", "delete" FROM runai.role_permissions_table WHERE role = 'Department administrator' AND entity LIKE 'Data%' ORDER BY entity, "view", edit, "create", "delete") TO STDOUT WITH (FORMAT csv, HEADER)
+-- Every entity has its own display name: each role has one row per entity, and no two
+-- rows of a role name the same entity.
+SELECT count(*) AS rows, count(DISTINCT entity) AS entities
+  FROM runai.role_permissions_table WHERE role = 'Department administrator';
 RESET ROLE;
 
 -- Round trips: each whole view exported with COPY (SELECT * ...) TO STDOUT by an
