@@ -3,7 +3,8 @@ EXTENSION   = runai_rbac
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = runai_rbac
-OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/cache.o \
+OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/subject.o \
+              src/catalog.o src/cache.o src/actor.o \
               src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
               src/password.o src/lockout.o
 

@@ -28,6 +28,8 @@
  *  - Subject entries remember the earliest expires_at of the rules they used and are
  *    rebuilt once the statement time reaches it, so expired rules stop granting
  *    with a warm cache.
+ *  - The tables are found through catalog.h; when its generation changes (the
+ *    extension was dropped and created again, or updated), everything is rebuilt.
  *
  * Memory: at most runai.cache_max_subjects subject entries; the least recently
  * used one that the current statement does not hold is evicted first.
@@ -59,6 +61,7 @@
 #include "utils/uuid.h"
 
 #include "cache.h"
+#include "catalog.h"
 #include "types.h"
 
 int			rbac_cache_max_subjects = 1000;
@@ -67,27 +70,6 @@ int			rbac_cache_max_subjects = 1000;
  * State
  * ---------------------------------------------------------------------------
  */
-
-/* The extension's relations, looked up at every tree rebuild. */
-typedef struct RbacRelids
-{
-	Oid			nsp;
-	Oid			resource_types;
-	Oid			roles;
-	Oid			role_permissions;
-	Oid			scopes;
-	Oid			access_rules;
-	Oid			access_rules_subject_idx;
-	Oid			users;
-	Oid			users_email_idx;
-	Oid			group_members;
-	Oid			group_members_pkey;
-	Oid			db_role_bindings;
-	Oid			sessions;		/* optional */
-	Oid			applications;
-} RbacRelids;
-
-static RbacRelids relids;
 
 typedef struct RbacNode
 {
@@ -126,6 +108,7 @@ static uint64 ptr_generation = 1;	/* bumped whenever a pointer may dangle */
 static uint64 use_epoch = 0;		/* bumped at every rbac_cache_begin() */
 static long nsubjects = 0;
 
+static uint64 catalog_generation = 0;	/* of the catalog the cache was read from */
 static TimestampTz stmt_ts = 0;
 static LocalTransactionId stmt_lxid = InvalidLocalTransactionId;
 
@@ -144,18 +127,19 @@ typedef struct BindingEnt
 static void
 rbac_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == relids.scopes ||
-		relid == relids.roles || relid == relids.role_permissions ||
-		relid == relids.resource_types)
+	int			r = relid == InvalidOid ? -1 : rbac_catalog_relation_of(relid);
+
+	if (relid == InvalidOid || r == RBAC_REL_SCOPES || r == RBAC_REL_ROLES ||
+		r == RBAC_REL_ROLE_PERMISSIONS || r == RBAC_REL_RESOURCE_TYPES)
 	{
 		tree_stale = true;
 		subjects_stale = true;
 		data_generation++;
 		ptr_generation++;
 	}
-	else if (relid == relids.access_rules || relid == relids.users ||
-			 relid == relids.group_members || relid == relids.db_role_bindings ||
-			 relid == relids.sessions || relid == relids.applications)
+	else if (r == RBAC_REL_ACCESS_RULES || r == RBAC_REL_USERS ||
+			 r == RBAC_REL_GROUP_MEMBERS || r == RBAC_REL_DB_ROLE_BINDINGS ||
+			 r == RBAC_REL_SESSIONS || r == RBAC_REL_APPLICATIONS)
 	{
 		subjects_stale = true;
 		data_generation++;
@@ -189,6 +173,7 @@ void
 rbac_cache_begin(void)
 {
 	TimestampTz ts = GetCurrentStatementStartTimestamp();
+	const RbacCatalog *cat;
 
 	if (ts != stmt_ts || MyProc->lxid != stmt_lxid)
 	{
@@ -197,6 +182,17 @@ rbac_cache_begin(void)
 		AcceptInvalidationMessages();
 	}
 	use_epoch++;
+
+	/* the extension's tables were dropped, created or moved: nothing cached holds */
+	cat = rbac_catalog_lookup();
+	if (cat->generation != catalog_generation)
+	{
+		catalog_generation = cat->generation;
+		tree_stale = true;
+		subjects_stale = true;
+		data_generation++;
+		ptr_generation++;
+	}
 
 	if (rbac_cxt == NULL)
 	{
@@ -243,50 +239,11 @@ rbac_cache_now(void)
  * ---------------------------------------------------------------------------
  */
 
-/* OID of a relation in schema runai, or InvalidOid. */
+/* OID of one of the extension's relations; raises an error if it is missing. */
 static Oid
-runai_relid(const char *name)
+rel_oid(RbacRelation r)
 {
-	return get_relname_relid(name, relids.nsp);
-}
-
-/* Looks up every relation the cache reads; errors if the extension is absent. */
-static void
-lookup_relids(void)
-{
-	RbacRelids r;
-
-	memset(&r, 0, sizeof(r));
-	r.nsp = get_namespace_oid("runai", true);
-	relids.nsp = r.nsp;
-	if (OidIsValid(r.nsp))
-	{
-		r.resource_types = runai_relid("resource_types");
-		r.roles = runai_relid("roles");
-		r.role_permissions = runai_relid("role_permissions");
-		r.scopes = runai_relid("scopes");
-		r.access_rules = runai_relid("access_rules");
-		r.access_rules_subject_idx = runai_relid("access_rules_unique");
-		r.users = runai_relid("users");
-		r.users_email_idx = runai_relid("users_email_key");
-		r.group_members = runai_relid("group_members");
-		r.group_members_pkey = runai_relid("group_members_pkey");
-		r.db_role_bindings = runai_relid("db_role_bindings");
-		r.sessions = runai_relid("sessions");
-		r.applications = runai_relid("applications");
-	}
-	if (!OidIsValid(r.resource_types) || !OidIsValid(r.roles) ||
-		!OidIsValid(r.role_permissions) || !OidIsValid(r.scopes) ||
-		!OidIsValid(r.access_rules) || !OidIsValid(r.access_rules_subject_idx) ||
-		!OidIsValid(r.users) || !OidIsValid(r.users_email_idx) ||
-		!OidIsValid(r.group_members) || !OidIsValid(r.group_members_pkey) ||
-		!OidIsValid(r.db_role_bindings))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"runai_rbac\" is not installed in this database"),
-				 errdetail("The catalog tables of schema runai were not found."),
-				 errhint("Run CREATE EXTENSION runai_rbac.")));
-	relids = r;
+	return rbac_catalog()->rel[r];
 }
 
 /*
@@ -297,7 +254,7 @@ static Snapshot
 fresh_snapshot(void)
 {
 	InvalidateCatalogSnapshot();
-	return RegisterSnapshot(GetCatalogSnapshot(relids.scopes));
+	return RegisterSnapshot(GetCatalogSnapshot(rel_oid(RBAC_REL_SCOPES)));
 }
 
 static AttrNumber
@@ -362,7 +319,7 @@ load_matrix(RbacTree *t, Snapshot snap)
 	TupleTableSlot *slot;
 	bool		isnull;
 
-	rel = table_open(relids.resource_types, AccessShareLock);
+	rel = table_open(rel_oid(RBAC_REL_RESOURCE_TYPES), AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	{
@@ -384,7 +341,7 @@ load_matrix(RbacTree *t, Snapshot snap)
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
 
-	rel = table_open(relids.roles, AccessShareLock);
+	rel = table_open(rel_oid(RBAC_REL_ROLES), AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	{
@@ -406,7 +363,7 @@ load_matrix(RbacTree *t, Snapshot snap)
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
 
-	rel = table_open(relids.role_permissions, AccessShareLock);
+	rel = table_open(rel_oid(RBAC_REL_ROLE_PERMISSIONS), AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	{
@@ -460,7 +417,7 @@ load_scopes(RbacTree *t, Snapshot snap)
 	raw = palloc(sizeof(RbacNode) * cap);
 	parents = palloc(sizeof(struct varlena *) * cap);
 
-	rel = table_open(relids.scopes, AccessShareLock);
+	rel = table_open(rel_oid(RBAC_REL_SCOPES), AccessShareLock);
 	a_scope = attnum_of(rel, "scope");
 	a_parent = attnum_of(rel, "parent");
 	slot = table_slot_create(rel, NULL);
@@ -590,7 +547,7 @@ get_tree(void)
 	if (rbac_cxt == NULL)
 		rbac_cache_begin();
 
-	lookup_relids();
+	(void) rbac_catalog();		/* fails closed when the extension is incomplete */
 	tree_stale = false;
 	snap = fresh_snapshot();
 	old = MemoryContextSwitchTo(tree_cxt);
@@ -672,6 +629,38 @@ int
 rbac_cache_resource_type_count(void)
 {
 	return get_tree()->nresource_types;
+}
+
+/* Parses a resource type name or raises 22023; see cache.h. */
+int
+rbac_resource_type_arg(text *t)
+{
+	int			rt = rbac_cache_resource_type(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if (rt < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown resource type \"%.*s\"", (int) Min(VARSIZE_ANY_EXHDR(t), 100),
+						VARDATA_ANY(t)),
+				 errdetail("Resource types are the API names listed in runai.resource_types, such as workloads, project or access_rules."),
+				 errhint("SELECT name FROM runai.resource_types lists them.")));
+	return rt;
+}
+
+/* Parses an action name (view, edit, create, delete; read, update) or raises 22023. */
+int
+rbac_action_arg(text *t)
+{
+	int			a = rbac_action_from_name(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if (a == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown action \"%.*s\"", (int) Min(VARSIZE_ANY_EXHDR(t), 100),
+						VARDATA_ANY(t)),
+				 errdetail("Actions are view, edit, create and delete; read and update are accepted for view and edit."),
+				 errhint("Use one of view, edit, create or delete.")));
+	return a;
 }
 
 /* Role id by name, -1 if unknown. */
@@ -803,10 +792,10 @@ user_groups(Snapshot snap, const char *email)
 	bool		found = false;
 	pg_uuid_t	uid;
 
-	users = table_open(relids.users, AccessShareLock);
-	uidx = index_open(relids.users_email_idx, AccessShareLock);
+	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
+	uidx = index_open(rel_oid(RBAC_IDX_USERS_EMAIL), AccessShareLock);
 	text_key(&key, uidx, attnum_of(users, "email"), 0, email);
-	scan = systable_beginscan(users, relids.users_email_idx, true, snap, 1, &key);
+	scan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_EMAIL), true, snap, 1, &key);
 	if (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
@@ -821,11 +810,11 @@ user_groups(Snapshot snap, const char *email)
 	if (!found)
 		return NIL;
 
-	members = table_open(relids.group_members, AccessShareLock);
-	midx = index_open(relids.group_members_pkey, AccessShareLock);
+	members = table_open(rel_oid(RBAC_REL_GROUP_MEMBERS), AccessShareLock);
+	midx = index_open(rel_oid(RBAC_IDX_GROUP_MEMBERS_PKEY), AccessShareLock);
 	ScanKeyInit(&key, attnum_of(members, "user_id"), BTEqualStrategyNumber, F_UUID_EQ,
 				UUIDPGetDatum(&uid));
-	scan = systable_beginscan(members, relids.group_members_pkey, true, snap, 1, &key);
+	scan = systable_beginscan(members, rel_oid(RBAC_IDX_GROUP_MEMBERS_PKEY), true, snap, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
@@ -871,8 +860,8 @@ build_grants(RbacGrants *g)
 	rs.next_expiry = DT_NOEND;
 
 	snap = fresh_snapshot();
-	rules = table_open(relids.access_rules, AccessShareLock);
-	idx = index_open(relids.access_rules_subject_idx, AccessShareLock);
+	rules = table_open(rel_oid(RBAC_REL_ACCESS_RULES), AccessShareLock);
+	idx = index_open(rel_oid(RBAC_IDX_ACCESS_RULES_SUBJECT), AccessShareLock);
 	collect_rules(t, rules, idx, snap, stype, g->name, &rs);
 	if (g->kind == RBAC_SUBJECT_USER)
 	{
@@ -1068,8 +1057,8 @@ load_bindings(void)
 	h = hash_create("runai_rbac bindings", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	snap = fresh_snapshot();
-	b = table_open(relids.db_role_bindings, AccessShareLock);
-	users = table_open(relids.users, AccessShareLock);
+	b = table_open(rel_oid(RBAC_REL_DB_ROLE_BINDINGS), AccessShareLock);
+	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
 	a_role = attnum_of(b, "db_role");
 	a_user = attnum_of(b, "user_id");
 	a_uid = attnum_of(users, "id");
@@ -1086,7 +1075,7 @@ load_bindings(void)
 		HeapTuple	tup;
 
 		ScanKeyInit(&key, a_uid, BTEqualStrategyNumber, F_UUID_EQ, uid);
-		uscan = systable_beginscan(users, get_relname_relid("users_pkey", relids.nsp),
+		uscan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_PKEY),
 								   true, snap, 1, &key);
 		if (HeapTupleIsValid(tup = systable_getnext(uscan)))
 		{

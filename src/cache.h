@@ -24,19 +24,12 @@
 
 #include "intervals.h"
 #include "parse.h"
+#include "subject.h"
 
 #define RBAC_MAX_RESOURCE_TYPES 64
 #define RBAC_MAX_ROLES			32
 #define RBAC_NACTIONS			4
 #define RBAC_NSLOTS				(RBAC_MAX_RESOURCE_TYPES * RBAC_NACTIONS)
-#define RBAC_SUBJECT_NAME_MAX	320
-
-typedef enum RbacSubjectKind
-{
-	RBAC_SUBJECT_USER = 'u',
-	RBAC_SUBJECT_GROUP = 'g',
-	RBAC_SUBJECT_APP = 'a'
-} RbacSubjectKind;
 
 /* What one subject is granted: per (resource type, action) slot, an interval set. */
 typedef struct RbacGrants
@@ -114,6 +107,13 @@ extern int	rbac_cache_resource_type_count(void);
 extern int	rbac_cache_role(const char *name, size_t len);
 extern const char *rbac_cache_role_name(int role);
 extern uint8 rbac_cache_role_actions(int role, int rt);
+
+/*
+ * Arguments of SQL-callable functions that name a resource type or an action:
+ * the id or action bit, or 22023 when unknown.
+ */
+extern int	rbac_resource_type_arg(text *t);
+extern int	rbac_action_arg(text *t);
 
 /* The scope tree. */
 extern int	rbac_cache_scope_node(uint8 type, const char *id, size_t idlen);

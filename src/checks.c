@@ -15,9 +15,10 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "dispatch.h"
+#include "cache.h"
 #include "identity.h"
 #include "session.h"
+#include "subject.h"
 #include "types.h"
 
 typedef struct CheckMemo
@@ -333,7 +334,7 @@ rbac_my_permissions(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_current_subject_sql);
-/* runai._current_subject_text(): the current subject's text or NULL. */
+/* runai.current_subject(): the current subject's text or NULL. */
 Datum
 rbac_current_subject_sql(PG_FUNCTION_ARGS)
 {
@@ -347,7 +348,7 @@ rbac_current_subject_sql(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_normalize_subject);
-/* runai._normalize_subject(text) → text: 'user:<lower email>' etc.; 22023 if bad. */
+/* runai_internal.normalize_subject(text) → text: 'user:<lower email>' etc.; 22023 if bad. */
 Datum
 rbac_normalize_subject(PG_FUNCTION_ARGS)
 {
@@ -372,7 +373,9 @@ rbac_invalidate_trigger(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("runai._invalidate_cache() must be called as a trigger")));
+				 errmsg("runai_internal.invalidate_cache() must be called as a trigger"),
+				 errdetail("It tells every backend that one of the extension's tables changed."),
+				 errhint("Do not call it directly.")));
 	rbac_cache_changed(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

@@ -3,11 +3,12 @@
  *    Runs the SQL body of a public function as the extension owner, with the caller
  *    recorded as the actor (see dispatch.h), and the SQL helpers that read the actor.
  *
- * Prepared SPI plans are kept per function OID for the life of the backend; SPI
- * plans are revalidated by PostgreSQL's plan cache when the twin changes.  The
- * actor lives on the C stack of rbac_dispatch and is unlinked in PG_FINALLY, so an
- * error (caught by a savepoint or not) never leaves a stale actor behind; the user
- * id is restored the same way.
+ * Prepared SPI plans are kept per function OID for the life of the backend and
+ * prepared again when the catalog's generation changes (catalog.h: the twins may
+ * have moved); SPI plans are revalidated by PostgreSQL's plan cache when the twin
+ * changes.  The actor (actor.h) lives on the C stack of rbac_dispatch and is
+ * unlinked in PG_FINALLY, so an error (caught by a savepoint or not) never leaves
+ * a stale actor behind; the user id is restored the same way.
  */
 #include "postgres.h"
 
@@ -22,13 +23,17 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "actor.h"
+#include "catalog.h"
 #include "dispatch.h"
 #include "identity.h"
+#include "subject.h"
 #include "types.h"
 
 typedef struct DispatchPlan
 {
 	Oid			fn;				/* hash key: the public function */
+	uint64		catalog_generation; /* of the catalog the twin was found in */
 	SPIPlanPtr	plan;
 	Oid			owner;
 	bool		retset;
@@ -38,9 +43,11 @@ typedef struct DispatchPlan
 } DispatchPlan;
 
 static HTAB *plans = NULL;
-static RbacActor *actor_top = NULL;
 
-/* Prepares "SELECT [* FROM] runai._<name>($1, ...)" for the public function fn. */
+/*
+ * Prepares "SELECT [* FROM] runai_internal.<name>($1, ...)" for the public function
+ * fn (runai._<name> at 0.1.0, catalog.h), once per function and catalog generation.
+ */
 static DispatchPlan *
 get_plan(Oid fn)
 {
@@ -50,6 +57,7 @@ get_plan(Oid fn)
 	Form_pg_proc proc;
 	StringInfoData q;
 	SPIPlanPtr	plan;
+	const RbacCatalog *cat = rbac_catalog();
 
 	if (plans == NULL)
 	{
@@ -62,8 +70,14 @@ get_plan(Oid fn)
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	dp = hash_search(plans, &fn, HASH_FIND, NULL);
-	if (dp != NULL)
+	if (dp != NULL && dp->catalog_generation == cat->generation)
 		return dp;
+	if (dp != NULL)
+	{
+		/* the extension was updated: the twin may have moved */
+		SPI_freeplan(dp->plan);
+		hash_search(plans, &fn, HASH_REMOVE, NULL);
+	}
 
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	if (!HeapTupleIsValid(tup))
@@ -71,8 +85,8 @@ get_plan(Oid fn)
 	proc = (Form_pg_proc) GETSTRUCT(tup);
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %srunai.%s(", proc->proretset ? "* FROM " : "",
-					 quote_identifier(psprintf("_%s", NameStr(proc->proname))));
+	appendStringInfo(&q, "SELECT %s%s(", proc->proretset ? "* FROM " : "",
+					 rbac_catalog_internal_function(cat, NameStr(proc->proname)));
 	for (int i = 0; i < proc->pronargs; i++)
 		appendStringInfo(&q, "%s$%d", i ? ", " : "", i + 1);
 	appendStringInfoChar(&q, ')');
@@ -87,6 +101,7 @@ get_plan(Oid fn)
 	SPI_finish();
 
 	dp = hash_search(plans, &fn, HASH_ENTER, &found);
+	dp->catalog_generation = cat->generation;
 	dp->plan = plan;
 	dp->owner = proc->proowner;
 	dp->retset = proc->proretset;
@@ -139,8 +154,7 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 		InitMaterializedSRF(fcinfo, 0);
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	actor.outer = actor_top;
-	actor_top = &actor;
+	rbac_actor_push(&actor);
 	PG_TRY();
 	{
 		int			rc;
@@ -172,7 +186,7 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		SetUserIdAndSecContext(save_user, save_sec);
-		actor_top = actor.outer;
+		rbac_actor_pop(&actor);
 	}
 	PG_END_TRY();
 
@@ -185,132 +199,13 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 	return result;
 }
 
-/* The innermost actor; see dispatch.h. */
-const RbacActor *
-rbac_actor(void)
-{
-	if (actor_top == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("this internal function of runai_rbac can only run inside the extension's own functions"),
-				 errhint("Call the public function without the leading underscore.")));
-	return actor_top;
-}
-
-/* The actor's grants, or NULL when it has no subject. */
-static RbacGrants *
-actor_grants(const RbacActor *actor)
-{
-	if (!actor->has_subject)
-		return NULL;
-	return rbac_cache_grants(actor->kind, actor->name, strlen(actor->name));
-}
-
-/* See dispatch.h. */
-bool
-rbac_actor_can(const RbacActor *actor, int rt, int action_bit, int node)
-{
-	RbacGrants *g;
-
-	if (actor->superuser)
-		return true;
-	g = actor_grants(actor);
-	return g != NULL && rbac_grants_allow(g, rt, action_bit, node);
-}
-
-/* Name of an action bit. */
-static const char *
-action_name(int bit)
-{
-	return bit == RBAC_ACT_VIEW ? "view" : bit == RBAC_ACT_EDIT ? "edit" :
-		bit == RBAC_ACT_CREATE ? "create" : "delete";
-}
-
-/* The actor as text: its subject, or its database role when it has none. */
-static char *
-actor_text(const RbacActor *actor)
-{
-	if (actor->has_subject)
-		return rbac_subject_text(actor->kind, actor->name);
-	return NULL;
-}
-
-/* Raises the spec's 42501 for a denied action. */
-static void
-deny(const RbacActor *actor, int rt, int action_bit, const char *scope_text)
-{
-	char	   *who = actor_text(actor);
-	const char *rtname = rbac_cache_resource_type_name(rt);
-
-	if (who == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied: no Run:ai subject may %s %s at %s",
-						action_name(action_bit), rtname, scope_text),
-				 errdetail("Database role \"%s\" is not bound to a Run:ai user and the session has not authenticated, so it has no permissions.",
-						   GetUserNameFromId(actor->db_role, true)),
-				 errhint("Authenticate with runai.authenticate(token), or have an administrator bind this role with runai.bind_db_role(email, role).")));
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied: %s may not %s %s at %s",
-					who, action_name(action_bit), rtname, scope_text),
-			 errdetail("No unexpired access rule of %s%s grants %s on %s at %s or at a scope above it.",
-					   who, actor->kind == RBAC_SUBJECT_USER ? " or of its groups" : "",
-					   action_name(action_bit), rtname, scope_text),
-			 errhint("Ask an administrator for an access rule whose role grants it; runai.explain() shows what is searched.")));
-}
-
-/* See dispatch.h. */
-void
-rbac_actor_require(const RbacActor *actor, int rt, int action_bit, const struct varlena *scope)
-{
-	int			node = rbac_cache_scope_node(rbac_scope_type_of(scope),
-											 rbac_scope_id_of(scope),
-											 rbac_scope_idlen_of(scope));
-
-	if (!rbac_actor_can(actor, rt, action_bit, node))
-		deny(actor, rt, action_bit, rbac_scope_to_cstring(scope));
-}
-
 /* ---------------------------------------------------------------------------
  * SQL helpers for the twins (not executable by PUBLIC)
  * ---------------------------------------------------------------------------
  */
 
-/* Parses a resource type name or raises 22023. */
-int
-rbac_resource_type_arg(text *t)
-{
-	int			rt = rbac_cache_resource_type(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-
-	if (rt < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown resource type \"%.*s\"", (int) Min(VARSIZE_ANY_EXHDR(t), 100),
-						VARDATA_ANY(t)),
-				 errdetail("Resource types are the API names listed in runai.resource_types, such as workloads, project or access_rules."),
-				 errhint("SELECT name FROM runai.resource_types lists them.")));
-	return rt;
-}
-
-/* Parses an action name (view, edit, create, delete; read, update) or raises 22023. */
-int
-rbac_action_arg(text *t)
-{
-	int			a = rbac_action_from_name(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-
-	if (a == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown action \"%.*s\"", (int) Min(VARSIZE_ANY_EXHDR(t), 100),
-						VARDATA_ANY(t)),
-				 errdetail("Actions are view, edit, create and delete; read and update are accepted for view and edit."),
-				 errhint("Use one of view, edit, create or delete.")));
-	return a;
-}
-
 PG_FUNCTION_INFO_V1(rbac_actor_subject);
-/* runai._actor(): the actor's subject text, or NULL. */
+/* runai_internal.actor(): the actor's subject text, or NULL. */
 Datum
 rbac_actor_subject(PG_FUNCTION_ARGS)
 {
@@ -322,7 +217,7 @@ rbac_actor_subject(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_name);
-/* runai._actor_name(): email / name of the subject, else the database role name. */
+/* runai_internal.actor_name(): email or name of the subject, else the database role name. */
 Datum
 rbac_actor_name(PG_FUNCTION_ARGS)
 {
@@ -334,7 +229,7 @@ rbac_actor_name(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_db_role);
-/* runai._actor_db_role(): the caller's database role. */
+/* runai_internal.actor_db_role(): the caller's database role. */
 Datum
 rbac_actor_db_role(PG_FUNCTION_ARGS)
 {
@@ -343,19 +238,21 @@ rbac_actor_db_role(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(rbac_actor_function);
 /*
- * runai._actor_function(): the public function of the innermost dispatched call, or
+ * runai_internal.actor_function(): the public function of the innermost dispatched call, or
  * NULL outside one.  Lets a trigger allow a change only from one function's body.
  */
 Datum
 rbac_actor_function(PG_FUNCTION_ARGS)
 {
-	if (actor_top == NULL)
+	const RbacActor *a = rbac_actor_innermost();
+
+	if (a == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_OID(actor_top->fn);
+	PG_RETURN_OID(a->fn);
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_superuser);
-/* runai._actor_superuser(): is the caller a database superuser? */
+/* runai_internal.actor_superuser(): is the caller a database superuser? */
 Datum
 rbac_actor_superuser(PG_FUNCTION_ARGS)
 {
@@ -363,14 +260,14 @@ rbac_actor_superuser(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_require);
-/* runai._require(resource, action, scope): raises 42501 unless the actor may. */
+/* runai_internal.require(resource, action, scope): raises 42501 unless the actor may. */
 Datum
 rbac_require(PG_FUNCTION_ARGS)
 {
 	const RbacActor *a = rbac_actor();
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		elog(ERROR, "runai._require called with NULL");
+		elog(ERROR, "runai_internal.require called with NULL");
 	rbac_cache_begin();
 	rbac_actor_require(a, rbac_resource_type_arg(PG_GETARG_TEXT_PP(0)),
 					   rbac_action_arg(PG_GETARG_TEXT_PP(1)),
@@ -379,7 +276,7 @@ rbac_require(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_can_sql);
-/* runai._actor_can(resource, action, scope) → boolean. */
+/* runai_internal.actor_can(resource, action, scope) → boolean. */
 Datum
 rbac_actor_can_sql(PG_FUNCTION_ARGS)
 {
@@ -397,34 +294,8 @@ rbac_actor_can_sql(PG_FUNCTION_ARGS)
 														rbac_scope_idlen_of(scope))));
 }
 
-/*
- * Does the actor hold (rt, action) at system or at some tenant?  Used for
- * tenant-wide entities (users, applications, settings).
- */
-static bool
-actor_can_tenant_wide(const RbacActor *a, int rt, int act)
-{
-	int			n;
-
-	if (a->superuser)
-		return true;
-	n = rbac_cache_node_count();
-	for (int node = 0; node < n; node++)
-	{
-		uint8		type;
-		int			end;
-
-		rbac_cache_node(node, &type, NULL, NULL, NULL, &end);
-		if (type > RBAC_SCOPE_TENANT)
-			continue;
-		if (rbac_actor_can(a, rt, act, node))
-			return true;
-	}
-	return false;
-}
-
 PG_FUNCTION_INFO_V1(rbac_require_tenant_wide);
-/* runai._require_tenant_wide(resource, action): held at system or at a tenant. */
+/* runai_internal.require_tenant_wide(resource, action): held at system or at a tenant. */
 Datum
 rbac_require_tenant_wide(PG_FUNCTION_ARGS)
 {
@@ -433,18 +304,18 @@ rbac_require_tenant_wide(PG_FUNCTION_ARGS)
 				act;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		elog(ERROR, "runai._require_tenant_wide called with NULL");
+		elog(ERROR, "runai_internal.require_tenant_wide called with NULL");
 	rbac_cache_begin();
 	rt = rbac_resource_type_arg(PG_GETARG_TEXT_PP(0));
 	act = rbac_action_arg(PG_GETARG_TEXT_PP(1));
-	if (!actor_can_tenant_wide(a, rt, act))
-		deny(a, rt, act, "system or any tenant");
+	if (!rbac_actor_can_tenant_wide(a, rt, act))
+		rbac_actor_deny(a, rt, act, "system or any tenant");
 	PG_RETURN_VOID();
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_holds_role);
 /*
- * runai._actor_holds_role(role_id smallint, scope) → boolean: does the actor hold
+ * runai_internal.actor_holds_role(role_id smallint, scope) → boolean: does the actor hold
  * every permission of the role at the scope?  The rule against escalation.
  */
 Datum
@@ -474,7 +345,7 @@ rbac_actor_holds_role(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_is);
-/* runai._actor_is(subject text) → boolean: is the actor that subject? */
+/* runai_internal.actor_is(subject text) → boolean: is the actor that subject? */
 Datum
 rbac_actor_is(PG_FUNCTION_ARGS)
 {

@@ -3,7 +3,7 @@
  *    Consecutive failed sign-ins per account, in shared memory (see lockout.h).
  *
  * Shared state: a hash table of at most runai.lockout_entries entries keyed by the
- * SHA-256 digest of the database, the extension's schema and the lower-case email
+ * SHA-256 digest of the database, the extension (catalog.h) and the lower-case email
  * (emails themselves are not kept), under one LWLock.  Unknown emails are counted
  * like real accounts, so that "locked" does not tell an attacker which emails
  * exist.
@@ -33,7 +33,8 @@
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
-#include "dispatch.h"
+#include "actor.h"
+#include "catalog.h"
 #include "lockout.h"
 #include "password.h"
 
@@ -159,18 +160,19 @@ lockout_require(void)
 }
 
 /*
- * The hash key of an account: the database, the OID of the extension's schema (so
- * that a dropped and re-created extension starts afresh) and the email.
+ * The hash key of an account: the database, the OID of the extension (so that a
+ * dropped and re-created extension starts afresh, while an update keeps the
+ * counts) and the email.
  */
 static void
 lockout_key(const char *key, size_t len, LockoutKey *out)
 {
 	StringInfoData buf;
-	Oid			nsp = get_namespace_oid("runai", true);
+	Oid			ext = rbac_catalog_lookup()->extension;
 
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, (const char *) &MyDatabaseId, sizeof(Oid));
-	appendBinaryStringInfo(&buf, (const char *) &nsp, sizeof(Oid));
+	appendBinaryStringInfo(&buf, (const char *) &ext, sizeof(Oid));
 	appendBinaryStringInfo(&buf, key, len);
 	rbac_sha256(buf.data, buf.len, out->digest);
 	pfree(buf.data);
@@ -295,7 +297,7 @@ rbac_lockout_success(const char *key, size_t len)
 
 PG_FUNCTION_INFO_V1(rbac_lockout_attempt_sql);
 /*
- * runai._lockout_attempt(email text) → timestamptz: NULL when the password may be
+ * runai_internal.lockout_attempt(email text) → timestamptz: NULL when the password may be
  * checked (the attempt is counted), else the end of the lock.
  */
 Datum
@@ -311,7 +313,7 @@ rbac_lockout_attempt_sql(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_lockout_success_sql);
-/* runai._lockout_success(email text): forgets the account's failures. */
+/* runai_internal.lockout_success(email text): forgets the account's failures. */
 Datum
 rbac_lockout_success_sql(PG_FUNCTION_ARGS)
 {
@@ -323,7 +325,7 @@ rbac_lockout_success_sql(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_lockout_available_sql);
-/* runai.lockout_available() → boolean: can passwords be checked on this server? */
+/* runai_internal.lockout_available() → boolean: can passwords be checked on this server? */
 Datum
 rbac_lockout_available_sql(PG_FUNCTION_ARGS)
 {

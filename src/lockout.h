@@ -18,7 +18,7 @@ extern int	rbac_lockout_duration;
 
 /*
  * Defines the GUCs and, when called while shared_preload_libraries is being
- * processed, requests the shared memory.  Called once from rbac_session_init().
+ * processed, requests the shared memory.  Called once from _PG_init.
  */
 extern void rbac_lockout_init(void);
 

@@ -152,7 +152,7 @@ rbac_password_verify(const char *password, const char *verifier)
  */
 
 PG_FUNCTION_INFO_V1(rbac_password_hash_sql);
-/* runai._password_hash(password text) → text: a SCRAM-SHA-256 verifier. */
+/* runai_internal.password_hash(password text) → text: a SCRAM-SHA-256 verifier. */
 Datum
 rbac_password_hash_sql(PG_FUNCTION_ARGS)
 {
@@ -165,7 +165,7 @@ rbac_password_hash_sql(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(rbac_password_verify_sql);
 /*
- * runai._password_verify(password text, verifier text) → boolean.  Not strict: a
+ * runai_internal.password_verify(password text, verifier text) → boolean.  Not strict: a
  * NULL verifier (unknown account, SSO user) costs as much as a real check.
  */
 Datum
@@ -182,7 +182,7 @@ rbac_password_verify_sql(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(rbac_random_text_sql);
 /*
- * runai._random_text(kind text) → text: a new token ('token'), application secret
+ * runai_internal.random_text(kind text) → text: a new token ('token'), application secret
  * ('secret') or temporary password ('password'), from the strong random source.
  */
 Datum
@@ -196,12 +196,12 @@ rbac_random_text_sql(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text(rbac_random_text(RBAC_SECRET_PREFIX, RBAC_SECRET_BYTES)));
 	if (strcmp(kind, "password") == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(rbac_random_text("", RBAC_TEMP_PASSWORD_BYTES)));
-	elog(ERROR, "runai._random_text: unknown kind \"%s\"", kind);
+	elog(ERROR, "runai_internal.random_text: unknown kind \"%s\"", kind);
 	PG_RETURN_NULL();			/* not reached */
 }
 
 PG_FUNCTION_INFO_V1(rbac_token_hash_sql);
-/* runai._token_hash(token text) → bytea: the SHA-256 digest a token is stored as. */
+/* runai_internal.token_hash(token text) → bytea: the SHA-256 digest a token is stored as. */
 Datum
 rbac_token_hash_sql(PG_FUNCTION_ARGS)
 {

@@ -6,9 +6,9 @@
  *    the trigger that stamps runai.workloads rows.
  *
  * The checks
- *    runai.rls_check(scope runai.scope, resource text, action text)
- *    runai.rls_check(id text|integer|bigint|uuid, scope_type text, resource text,
- *                    action text)
+ *    runai_internal.rls_check(scope runai.scope, resource text, action text)
+ *    runai_internal.rls_check(id text|integer|bigint|uuid, scope_type text,
+ *                             resource text, action text)
  * answer whether the current subject may do the action on the resource type at the
  * row's scope (for a plain id column: the scope <scope_type>/<id>, an integer or a
  * uuid written in its canonical text form).
@@ -25,32 +25,36 @@
  * The last scope looked up and its answer are remembered too, because index scans
  * return the rows of one scope together.
  *
- * Planner support (runai._rls_support).  For the current subject at plan time:
+ * Planner support (runai_internal.rls_support).  For the current subject at plan
+ * time:
  *  - SupportRequestSimplify: when it is granted the action at the root, a policy's
- *    check becomes the one-time test (SELECT runai.rls_gate(...)), an InitPlan:
- *    the scan runs without a per-row filter, like the unprotected table's;
+ *    check becomes the one-time test (SELECT runai_internal.rls_gate(...)), an
+ *    InitPlan: the scan runs without a per-row filter, like the unprotected table's;
  *  - SupportRequestSelectivity: the fraction of the scope tree it may see;
  *  - SupportRequestCost: the per-row cost of the check;
  *  - SupportRequestIndexCondition: when it sees at most RLS_INDEX_MAX_FRACTION of
- *    the tree, `key = ANY(runai.rls_..._keys(...))`, a lossy condition (the check
- *    stays as a filter) whose array the executor computes once per scan.
+ *    the tree, `key = ANY(runai_internal.rls_..._keys(...))`, a lossy condition (the
+ *    check stays as a filter) whose array the executor computes once per scan.
  * The array holds every scope the check accepts at run time, except that a grant
  * at the root also accepts rows whose scope is not in the tree; the condition is
  * therefore never offered to such a subject.
  *
  * Plan invalidation.  A plan is made for the subject of its planning time.  The
- * support function adds runai.access_rules, group_members, db_role_bindings, users
- * and sessions to the plan's relation dependencies, so that the relcache
+ * support function adds the tables access_rules, group_members, db_role_bindings,
+ * users and sessions to the plan's relation dependencies, so that the relcache
  * invalidation that every change of those tables sends (cache.h) makes cached
  * plans (prepared statements, PL/pgSQL) be planned again; a change of database
  * role is handled by PostgreSQL itself (plans with row-level security record the
- * role they were made for); a change of token subject calls
- * rbac_rls_subject_changed().  A plan that nevertheless runs for a subject it
- * cannot answer for -- the gate for a subject granted part of the tree, the key
- * array for one granted everything -- resets the plan cache and fails with "the
- * current subject changed since this statement was planned" rather than return
- * wrong rows; in every other case the check itself is evaluated on every row, so
- * a stale plan can be slow but is never wrong.
+ * role they were made for); a change of token subject calls the callback this
+ * unit registers with session.c (rbac_rls_init).  A plan that nevertheless runs
+ * for a subject it cannot answer for -- the gate for a subject granted part of the
+ * tree, the key array for one granted everything -- resets the plan cache and
+ * fails with "the current subject changed since this statement was planned"
+ * rather than return wrong rows; in every other case the check itself is
+ * evaluated on every row, so a stale plan can be slow but is never wrong.
+ *
+ * The functions the support function puts into plans and the tables plans depend
+ * on are found through catalog.h.
  */
 #include "postgres.h"
 
@@ -85,9 +89,11 @@
 #include "utils/uuid.h"
 
 #include "cache.h"
+#include "catalog.h"
 #include "identity.h"
 #include "rls.h"
 #include "session.h"
+#include "subject.h"
 #include "types.h"
 
 /*
@@ -108,15 +114,6 @@ typedef enum RlsKeyKind
 	RLS_KEY_INT8,				/* bigint id */
 	RLS_KEY_UUID				/* uuid id */
 } RlsKeyKind;
-
-/* The SQL name of the key array function of each kind (schema runai). */
-static const char *const rls_keys_function[] = {
-	[RLS_KEY_SCOPE] = "rls_scope_keys",
-	[RLS_KEY_TEXT] = "rls_id_keys_text",
-	[RLS_KEY_INT4] = "rls_id_keys_integer",
-	[RLS_KEY_INT8] = "rls_id_keys_bigint",
-	[RLS_KEY_UUID] = "rls_id_keys_uuid",
-};
 
 /* Per-call-site state of a check (fn_extra); see the file header. */
 typedef struct RlsMemo
@@ -367,7 +364,7 @@ rls_allowed(RlsMemo *m, uint8 type, const char *id, size_t idlen)
 	return answer;
 }
 
-/* runai.rls_check(scope, resource, action): STRICT, so the scope is not NULL. */
+/* runai_internal.rls_check(scope, resource, action): STRICT, so the scope is not NULL. */
 Datum
 rbac_rls_check_scope(PG_FUNCTION_ARGS)
 {
@@ -383,7 +380,7 @@ rbac_rls_check_scope(PG_FUNCTION_ARGS)
 							   rbac_scope_idlen_of(s)));
 }
 
-/* runai.rls_check(id text, scope_type, resource, action) */
+/* runai_internal.rls_check(id text, scope_type, resource, action) */
 Datum
 rbac_rls_check_text(PG_FUNCTION_ARGS)
 {
@@ -398,7 +395,7 @@ rbac_rls_check_text(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 }
 
-/* runai.rls_check(id integer, scope_type, resource, action) */
+/* runai_internal.rls_check(id integer, scope_type, resource, action) */
 Datum
 rbac_rls_check_int4(PG_FUNCTION_ARGS)
 {
@@ -414,7 +411,7 @@ rbac_rls_check_int4(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, len));
 }
 
-/* runai.rls_check(id bigint, scope_type, resource, action) */
+/* runai_internal.rls_check(id bigint, scope_type, resource, action) */
 Datum
 rbac_rls_check_int8(PG_FUNCTION_ARGS)
 {
@@ -446,7 +443,7 @@ rls_uuid_text(const pg_uuid_t *u, char *buf)
 	}
 }
 
-/* runai.rls_check(id uuid, scope_type, resource, action) */
+/* runai_internal.rls_check(id uuid, scope_type, resource, action) */
 Datum
 rbac_rls_check_uuid(PG_FUNCTION_ARGS)
 {
@@ -554,8 +551,8 @@ typedef struct RlsKeysInfo
 } RlsKeysInfo;
 
 /*
- * runai.rls_scope_keys(resource, action) -> runai.scope[]
- * runai.rls_id_keys_{text,integer,bigint,uuid}(scope_type, resource, action) -> T[]
+ * runai_internal.rls_scope_keys(resource, action) -> runai.scope[]
+ * runai_internal.rls_id_keys_{text,integer,bigint,uuid}(scope_type, resource, action) -> T[]
  *
  * The keys of every scope where the current subject may do the action: for a
  * runai.scope column every scope of the granted subtrees, for a plain id column
@@ -793,61 +790,20 @@ rls_visible_fraction(const RlsCall *call, bool *all)
 	return Min(nodes / total, 1.0);
 }
 
-/*
- * OIDs of the extension's objects that the support function uses, looked up once
- * per backend and again when one no longer exists or has not been found yet (the
- * extension was dropped and created again, updated, or its script is still
- * creating them).
- */
-typedef struct RlsCatalog
-{
-	Oid			nsp;			/* schema runai */
-	Oid			depends[5];		/* the tables that decide a subject's grants */
-	Oid			keysfn[RLS_KEY_UUID + 1];	/* by RlsKeyKind */
-	Oid			gatefn;			/* runai.rls_gate(text, text) */
-} RlsCatalog;
+/* The key array function of each key kind. */
+static const RbacFunction rls_keys_function[] = {
+	[RLS_KEY_SCOPE] = RBAC_FN_RLS_SCOPE_KEYS,
+	[RLS_KEY_TEXT] = RBAC_FN_RLS_ID_KEYS_TEXT,
+	[RLS_KEY_INT4] = RBAC_FN_RLS_ID_KEYS_INTEGER,
+	[RLS_KEY_INT8] = RBAC_FN_RLS_ID_KEYS_BIGINT,
+	[RLS_KEY_UUID] = RBAC_FN_RLS_ID_KEYS_UUID,
+};
 
-static RlsCatalog rls_catalog;
-
-/* A function of schema runai with nargs text arguments, or InvalidOid. */
-static Oid
-rls_lookup_function(const char *name, int nargs)
-{
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
-
-	return LookupFuncName(list_make2(makeString("runai"), makeString(pstrdup(name))),
-						  nargs, argtypes, true);
-}
-
-/* The catalog OIDs, current; NULL when schema runai does not exist. */
-static const RlsCatalog *
-rls_get_catalog(void)
-{
-	static const char *const tables[] = {"access_rules", "group_members", "db_role_bindings",
-	"users", "sessions"};
-	Oid			nsp = get_namespace_oid("runai", true);
-
-	if (!OidIsValid(nsp))
-		return NULL;
-	if (nsp != rls_catalog.nsp)
-	{
-		memset(&rls_catalog, 0, sizeof(rls_catalog));
-		rls_catalog.nsp = nsp;
-	}
-	for (size_t i = 0; i < lengthof(tables); i++)
-		if (!OidIsValid(rls_catalog.depends[i]) ||
-			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rls_catalog.depends[i])))
-			rls_catalog.depends[i] = get_relname_relid(tables[i], nsp);
-	for (int k = 0; k <= RLS_KEY_UUID; k++)
-		if (!OidIsValid(rls_catalog.keysfn[k]) ||
-			!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(rls_catalog.keysfn[k])))
-			rls_catalog.keysfn[k] = rls_lookup_function(rls_keys_function[k],
-														k == RLS_KEY_SCOPE ? 2 : 3);
-	if (!OidIsValid(rls_catalog.gatefn) ||
-		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(rls_catalog.gatefn)))
-		rls_catalog.gatefn = rls_lookup_function("rls_gate", 2);
-	return &rls_catalog;
-}
+/* The tables whose changes change a subject's grants: plans depend on them. */
+static const RbacRelation rls_plan_depends[] = {
+	RBAC_REL_ACCESS_RULES, RBAC_REL_GROUP_MEMBERS, RBAC_REL_DB_ROLE_BINDINGS,
+	RBAC_REL_USERS, RBAC_REL_SESSIONS,
+};
 
 /*
  * Makes the plan being built depend on the tables that decide the current
@@ -856,17 +812,18 @@ rls_get_catalog(void)
 static void
 rls_add_plan_dependencies(PlannerInfo *root)
 {
-	const RlsCatalog *cat;
+	const RbacCatalog *cat;
 
-	if (root == NULL || root->glob == NULL || (cat = rls_get_catalog()) == NULL)
+	if (root == NULL || root->glob == NULL)
 		return;
-	for (size_t i = 0; i < lengthof(cat->depends); i++)
-		if (OidIsValid(cat->depends[i]))
+	cat = rbac_catalog_lookup();
+	for (size_t i = 0; i < lengthof(rls_plan_depends); i++)
+		if (OidIsValid(cat->rel[rls_plan_depends[i]]))
 			root->glob->relationOids =
-				list_append_unique_oid(root->glob->relationOids, cat->depends[i]);
+				list_append_unique_oid(root->glob->relationOids, cat->rel[rls_plan_depends[i]]);
 }
 
-/* The index condition `key = ANY(runai.rls_..._keys(...))` for a check, or NIL. */
+/* The index condition `key = ANY(runai_internal.rls_..._keys(...))` for a check, or NIL. */
 static List *
 rls_index_condition(SupportRequestIndexCondition *req, const RlsCall *call)
 {
@@ -874,7 +831,6 @@ rls_index_condition(SupportRequestIndexCondition *req, const RlsCall *call)
 	Oid			arraytype = get_array_type(keytype);
 	Oid			eqop;
 	Oid			keysfn;
-	const RlsCatalog *cat = rls_get_catalog();
 	List	   *keysargs = NIL;
 	FuncExpr   *keys;
 	ScalarArrayOpExpr *saop;
@@ -890,7 +846,7 @@ rls_index_condition(SupportRequestIndexCondition *req, const RlsCall *call)
 	eqop = get_opfamily_member(req->opfamily, keytype, keytype, BTEqualStrategyNumber);
 	if (!OidIsValid(eqop))
 		return NIL;
-	keysfn = cat != NULL ? cat->keysfn[call->kind] : InvalidOid;
+	keysfn = rbac_catalog_lookup()->fn[rls_keys_function[call->kind]];
 	if (!OidIsValid(keysfn) || get_func_rettype(keysfn) != arraytype)
 		return NIL;
 
@@ -959,7 +915,7 @@ rls_column_not_null(Oid relid, AttrNumber attnum)
 /*
  * SupportRequestSimplify: for a subject granted the action at the root, a policy's
  * check is true on every row, so it becomes the one-time test
- * (SELECT runai.rls_gate(resource, action)): an InitPlan that the leader evaluates
+ * (SELECT runai_internal.rls_gate(resource, action)): an InitPlan that the leader evaluates
  * once, leaving the scan without a per-row filter -- the plan of the unprotected
  * table.  Only where that is the same answer on every row:
  *  - the call is one of a relation's row-level security quals (not a user's
@@ -969,8 +925,8 @@ rls_column_not_null(Oid relid, AttrNumber attnum)
  *    expire (the plan would outlive them).
  * The plan depends on the subject: changes of rules, groups, bindings and sessions
  * invalidate it (rls_add_plan_dependencies), a change of database role makes
- * PostgreSQL plan again, a change of token subject calls rbac_rls_subject_changed.
- * Should it run for a subject granted less anyway, runai.rls_gate refuses (see
+ * PostgreSQL plan again, a change of token subject resets the plan cache (rbac_rls_init).
+ * Should it run for a subject granted less anyway, runai_internal.rls_gate refuses (see
  * there) rather than return wrong rows.
  */
 static Node *
@@ -980,7 +936,6 @@ rls_gate_for(PlannerInfo *root, FuncExpr *fcall, const RlsCall *call)
 	Var		   *var;
 	RangeTblEntry *rte;
 	RbacGrants *g;
-	const RlsCatalog *cat;
 	Oid			gatefn;
 	int			n = list_length(call->name_args);
 	FuncExpr   *gate;
@@ -1007,8 +962,7 @@ rls_gate_for(PlannerInfo *root, FuncExpr *fcall, const RlsCall *call)
 		g->next_expiry != DT_NOEND)
 		return NULL;
 
-	cat = rls_get_catalog();
-	gatefn = cat != NULL ? cat->gatefn : InvalidOid;
+	gatefn = rbac_catalog_lookup()->fn[RBAC_FN_RLS_GATE];
 	if (!OidIsValid(gatefn))
 		return NULL;
 
@@ -1038,7 +992,7 @@ rls_gate_for(PlannerInfo *root, FuncExpr *fcall, const RlsCall *call)
 }
 
 /*
- * runai.rls_gate(resource, action): the one-time test of plans made for a subject
+ * runai_internal.rls_gate(resource, action): the one-time test of plans made for a subject
  * granted the action at the root.  True when the current subject still is; false
  * when it is granted nothing (no row is visible, as the per-row check would say);
  * for a subject granted part of the tree the plan is stale (rls_stale_plan).
@@ -1066,7 +1020,7 @@ rbac_rls_gate(PG_FUNCTION_ARGS)
 }
 
 /*
- * runai._rls_support(internal): the planner support function of the checks.
+ * runai_internal.rls_support(internal): the planner support function of the checks.
  */
 Datum
 rbac_rls_support(PG_FUNCTION_ARGS)
@@ -1208,7 +1162,7 @@ rbac_rls_workloads_stamp(PG_FUNCTION_ARGS)
 }
 
 /*
- * runai.rls_validate(resource text, scope_type text): raises the error that
+ * runai_internal.rls_validate(resource text, scope_type text): raises the error that
  * runai.protect reports for an unknown resource type or, unless scope_type is
  * NULL (a runai.scope column), an invalid scope type.
  */
@@ -1227,9 +1181,19 @@ rbac_rls_validate(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* See rls.h. */
-void
-rbac_rls_subject_changed(void)
+/*
+ * The token subject changed (session.h): plans made for the previous subject must
+ * be planned again.  Only resets the plan cache, which raises no error.
+ */
+static void
+rls_subject_changed(void)
 {
 	ResetPlanCache();
+}
+
+/* See rls.h. */
+void
+rbac_rls_init(void)
+{
+	rbac_session_register_callback(rls_subject_changed);
 }

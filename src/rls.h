@@ -15,9 +15,10 @@
  * function chooses an index path for a subject that sees little).  Changes of
  * access rules, group membership and role bindings invalidate those plans by
  * themselves (see rls.c); a change of the subject that no catalog change
- * announces -- runai.authenticate establishing or dropping a token subject --
- * must call this so that cached plans are rebuilt for the new subject.
+ * announces -- runai.authenticate establishing or dropping a token subject -- is
+ * reported by session.c through the callback this registers, which resets the
+ * plan cache.  Called once from _PG_init.
  */
-extern void rbac_rls_subject_changed(void);
+extern void rbac_rls_init(void);
 
 #endif							/* RUNAI_RBAC_RLS_H */

@@ -1,6 +1,7 @@
 /*
  * runai_rbac.c
- *    Module entry point: GUCs and per-backend registration.
+ *    Module entry point: GUCs and per-backend registration of every unit, bottom
+ *    layer first.
  */
 #include "postgres.h"
 
@@ -9,7 +10,10 @@
 #include "utils/guc.h"
 
 #include "cache.h"
-#include "identity.h"
+#include "catalog.h"
+#include "lockout.h"
+#include "rls.h"
+#include "session.h"
 
 PG_MODULE_MAGIC;
 
@@ -17,7 +21,11 @@ extern int	rbac_cache_max_subjects;
 
 void		_PG_init(void);
 
-/* Registers GUCs and the cache's invalidation callback, once per backend. */
+/*
+ * Registers the GUCs, the invalidation callbacks and the hooks, once per backend
+ * (and once in the postmaster when preloaded, where the lockout also requests its
+ * shared memory).
+ */
 void
 _PG_init(void)
 {
@@ -28,7 +36,10 @@ _PG_init(void)
 							1000, 1, 1000000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+	rbac_catalog_init();
 	rbac_cache_init();
-	rbac_identity_init();
+	rbac_session_init();
+	rbac_lockout_init();
+	rbac_rls_init();
 	MarkGUCPrefixReserved("runai");
 }

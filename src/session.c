@@ -23,21 +23,23 @@
  *    does not inherit the previous client's subject.
  *
  * Validity.  The value says which session the subject came from; the session row
- * (runai.sessions) can be deleted meanwhile (sign-out, password change or reset,
- * user or application deletion) or expire.  Expiry is judged against the
+ * (runai_internal.sessions) can be deleted meanwhile (sign-out, password change or
+ * reset, user or application deletion) or expire.  Expiry is judged against the
  * statement's start time.  Deletion is noticed through the relcache invalidation
- * that the statement trigger on runai.sessions sends: the callback only sets a
+ * that the statement trigger on the sessions table sends: the callback only sets a
  * flag, and the next call in a transaction re-reads the row with a fresh MVCC
  * snapshot (so a revocation committed elsewhere is seen at this backend's next
  * statement, its own uncommitted revocation at once, and a rolled back one never).
  * A parallel worker always re-reads the row once, the same way.
  *
  * Rows are read with direct index scans, not SPI: no privilege on the table is
- * needed, nothing user-defined runs, and it works inside parallel workers.
+ * needed, nothing user-defined runs, and it works inside parallel workers.  The
+ * table is found through catalog.h.
  *
  * Caching: cur points at the GUC's parsed "extra" (owned by the GUC machinery);
  * version changes whenever the answer of rbac_session_subject() may change, which
- * is what identity.c's memo keys on.
+ * is what identity.c's memo keys on; the callbacks registered by higher units
+ * (rbac_session_register_callback) are called at the same moments.
  */
 #include "postgres.h"
 
@@ -60,10 +62,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "dispatch.h"
-#include "lockout.h"
+#include "actor.h"
+#include "catalog.h"
 #include "password.h"
-#include "rls.h"
 #include "session.h"
 
 #define SESSION_GUC "runai.authenticated_session"
@@ -80,7 +81,7 @@ typedef struct SessionState
 	char		name[RBAC_SUBJECT_NAME_MAX + 1];
 } SessionState;
 
-/* A row of runai.sessions. */
+/* A row of runai_internal.sessions. */
 typedef struct SessionRow
 {
 	int64		id;
@@ -103,9 +104,30 @@ static bool row_valid = false;
 static TimestampTz row_expires = 0;
 static bool effective = false;
 static uint64 version = 1;
-static Oid	sessions_relid = InvalidOid;
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
+
+#define MAX_SUBJECT_CALLBACKS 4
+static RbacSubjectChangeCallback subject_callbacks[MAX_SUBJECT_CALLBACKS];
+static int	nsubject_callbacks = 0;
+
+/* See session.h. */
+void
+rbac_session_register_callback(RbacSubjectChangeCallback callback)
+{
+	if (nsubject_callbacks >= MAX_SUBJECT_CALLBACKS)
+		elog(ERROR, "runai_rbac: too many subject change callbacks");
+	subject_callbacks[nsubject_callbacks++] = callback;
+}
+
+/* The token subject changed: version and every registered callback. */
+static void
+subject_changed(void)
+{
+	version++;
+	for (int i = 0; i < nsubject_callbacks; i++)
+		subject_callbacks[i] ();
+}
 
 /* ---------------------------------------------------------------------------
  * The GUC
@@ -191,9 +213,8 @@ static void
 session_assign_hook(const char *newval, void *extra)
 {
 	cur = (const SessionState *) extra;
-	version++;
-	/* plans made for the previous subject must not run for this one */
-	rbac_rls_subject_changed();
+	/* e.g. plans made for the previous subject must not run for this one */
+	subject_changed();
 	if (cur != NULL && assigning && assigning_validated)
 	{
 		recheck_pending = false;
@@ -228,7 +249,7 @@ session_set(const char *value, GucAction action, bool validated, TimestampTz exp
 }
 
 /* ---------------------------------------------------------------------------
- * Reading runai.sessions
+ * Reading runai_internal.sessions
  * ---------------------------------------------------------------------------
  */
 
@@ -236,22 +257,20 @@ session_set(const char *value, GucAction action, bool validated, TimestampTz exp
 static void
 session_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == sessions_relid || sessions_relid == InvalidOid)
+	if (rbac_catalog_relation_may_be(relid, RBAC_REL_SESSIONS))
 		recheck_pending = true;
-	if (relid == InvalidOid)
-		sessions_relid = InvalidOid;
 }
 
 /*
  * Reads the session row of a token digest with a fresh snapshot.  False if there
- * is none, or no runai.sessions at all.
+ * is none, or no sessions table at all (the extension is not installed).
  */
 static bool
 session_lookup(const uint8 *hash, SessionRow *row)
 {
-	Oid			nsp = get_namespace_oid("runai", true);
-	Oid			relid,
-				indexid;
+	const RbacCatalog *cat = rbac_catalog_lookup();
+	Oid			relid = cat->rel[RBAC_REL_SESSIONS],
+				indexid = cat->rel[RBAC_IDX_SESSIONS_TOKEN];
 	Relation	rel;
 	Snapshot	snap;
 	SysScanDesc scan;
@@ -265,20 +284,15 @@ session_lookup(const uint8 *hash, SessionRow *row)
 	bool		found = false;
 	bytea	   *keyval;
 
-	if (!OidIsValid(nsp))
-		return false;
-	relid = get_relname_relid("sessions", nsp);
-	indexid = get_relname_relid("sessions_token_hash_key", nsp);
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		return false;
-	sessions_relid = relid;
 	a_id = get_attnum(relid, "id");
 	a_hash = get_attnum(relid, "token_hash");
 	a_type = get_attnum(relid, "subject_type");
 	a_subject = get_attnum(relid, "subject");
 	a_expires = get_attnum(relid, "expires_at");
 	if (a_id <= 0 || a_hash <= 0 || a_type <= 0 || a_subject <= 0 || a_expires <= 0)
-		elog(ERROR, "runai.sessions lacks a column this version of runai_rbac needs");
+		elog(ERROR, "runai_rbac: the sessions table lacks a column this version of runai_rbac needs");
 
 	keyval = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 	SET_VARSIZE(keyval, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
@@ -286,7 +300,7 @@ session_lookup(const uint8 *hash, SessionRow *row)
 	ScanKeyInit(&key, a_hash, BTEqualStrategyNumber, F_BYTEAEQ, PointerGetDatum(keyval));
 
 	rel = table_open(relid, AccessShareLock);
-	/* runai.sessions has no syscache, so this is a new snapshot every time */
+	/* the sessions table has no syscache, so this is a new snapshot every time */
 	snap = RegisterSnapshot(GetCatalogSnapshot(relid));
 	scan = systable_beginscan(rel, indexid, true, snap, 1, &key);
 	tup = systable_getnext(scan);
@@ -371,8 +385,7 @@ session_refresh(void)
 	if (now_effective != effective)
 	{
 		effective = now_effective;
-		version++;
-		rbac_rls_subject_changed();
+		subject_changed();
 	}
 }
 
@@ -446,7 +459,6 @@ rbac_session_init(void)
 							12 * 3600, 1, 366 * 24 * 3600,
 							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
-	rbac_lockout_init();
 
 	CacheRegisterRelcacheCallback(session_relcache_callback, (Datum) 0);
 	prev_process_utility = ProcessUtility_hook;
@@ -540,7 +552,7 @@ rbac_authenticate(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(rbac_session_end_sql);
 /*
- * runai._session_end() → bigint: clears the token subject for the rest of the
+ * runai_internal.session_end() → bigint: clears the token subject for the rest of the
  * session and returns the id of the session it came from (NULL if none), so that
  * sign_out can delete that session.  Only inside the extension's functions.
  */
@@ -560,7 +572,7 @@ rbac_session_end_sql(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(rbac_session_id_sql);
 /*
- * runai._session_id() → bigint: the id of the valid session the token subject
+ * runai_internal.session_id() → bigint: the id of the valid session the token subject
  * comes from, or NULL (change_password keeps it while ending the others).
  */
 Datum
@@ -574,7 +586,7 @@ rbac_session_id_sql(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(rbac_session_expires_sql);
-/* runai._session_expires_at() → timestamptz: expiry of a session created now. */
+/* runai_internal.session_expires_at() → timestamptz: expiry of a session created now. */
 Datum
 rbac_session_expires_sql(PG_FUNCTION_ARGS)
 {

@@ -10,7 +10,7 @@
 #ifndef RUNAI_RBAC_SESSION_H
 #define RUNAI_RBAC_SESSION_H
 
-#include "cache.h"
+#include "subject.h"
 
 /*
  * The subject established by runai.authenticate in this backend, if one is in
@@ -26,9 +26,20 @@ extern uint64 rbac_session_version(void);
 extern int	rbac_session_lifetime;
 
 /*
- * Defines the GUCs of sessions and sign-in lockout, installs the DISCARD ALL hook
- * and the invalidation callback and, when called while shared_preload_libraries is
- * processed, requests the lockout's shared memory.  Called once from _PG_init.
+ * Called whenever the token subject of this backend is established, changed or
+ * dropped, including when a ROLLBACK undoes it.  The callback runs inside a GUC
+ * assign hook or a lookup of the subject: it must not raise an error or read
+ * tables.  Units above this one (row-level security) register what they must
+ * forget then; this unit never calls up into them.
+ */
+typedef void (*RbacSubjectChangeCallback) (void);
+
+/* Registers a callback, once per backend (from _PG_init); at most a few. */
+extern void rbac_session_register_callback(RbacSubjectChangeCallback callback);
+
+/*
+ * Defines the GUCs of sessions, installs the DISCARD ALL hook and the invalidation
+ * callback.  Called once from _PG_init.
  */
 extern void rbac_session_init(void);
 

@@ -1,0 +1,119 @@
+/*
+ * catalog.h
+ *    Where the extension's own objects are: the one place that finds the OIDs of
+ *    its tables, their indexes and the functions the planner support uses.
+ *
+ * Layouts.  From 0.2.0 on, the tables and internal functions live in schema
+ * runai_internal (the documented interface is in schema runai).  A database still
+ * at 0.1.0 -- created by that version's script and not yet updated with ALTER
+ * EXTENSION runai_rbac UPDATE -- keeps everything in schema runai, the internal
+ * functions named with a leading underscore; this library serves it too, so that
+ * installing a new library never makes an old database's checks fail open or
+ * crash.  A database whose catalog is incomplete fails closed: rbac_catalog()
+ * raises an error naming what is missing.
+ *
+ * Caching.  The OIDs are looked up once per backend and again after an
+ * invalidation that may have changed them: a relcache invalidation of one of the
+ * relations (dropped, moved to another schema), a syscache invalidation of a
+ * schema (the extension created, dropped or updated) or of one of the functions.
+ * The callbacks only set a flag; the lookup is lazy, and a result is kept as
+ * valid only if no invalidation arrived while it was being made.  Pointers to
+ * the catalog stay valid until the next call of rbac_catalog() or
+ * rbac_catalog_lookup().
+ *
+ * Extending it: add an entry to RbacRelation or RbacFunction and its name to the
+ * tables in catalog.c; generation tells callers that cache derived state (plans,
+ * placements) when any OID changed.
+ */
+#ifndef RUNAI_RBAC_CATALOG_H
+#define RUNAI_RBAC_CATALOG_H
+
+/* How the installed version lays out its objects. */
+typedef enum RbacLayout
+{
+	RBAC_LAYOUT_NONE = 0,		/* the extension is not installed in this database */
+	RBAC_LAYOUT_0_1,			/* 0.1.0: schema runai only, internal names _<name> */
+	RBAC_LAYOUT_0_2				/* 0.2.0 on: internal objects in runai_internal */
+} RbacLayout;
+
+/* The relations the C code reads: tables first, then indexes. */
+typedef enum RbacRelation
+{
+	RBAC_REL_RESOURCE_TYPES,
+	RBAC_REL_ROLES,
+	RBAC_REL_ROLE_PERMISSIONS,
+	RBAC_REL_SCOPES,
+	RBAC_REL_ACCESS_RULES,
+	RBAC_REL_USERS,
+	RBAC_REL_GROUP_MEMBERS,
+	RBAC_REL_APPLICATIONS,
+	RBAC_REL_DB_ROLE_BINDINGS,
+	RBAC_REL_SESSIONS,
+	RBAC_IDX_ACCESS_RULES_SUBJECT,	/* (subject_type, subject, role_id, scope) */
+	RBAC_IDX_USERS_PKEY,		/* (id) */
+	RBAC_IDX_USERS_EMAIL,		/* (email) */
+	RBAC_IDX_GROUP_MEMBERS_PKEY,	/* (user_id, group_name) */
+	RBAC_IDX_SESSIONS_TOKEN,	/* (token_hash) */
+	RBAC_NRELATIONS
+} RbacRelation;
+
+/* The functions that C code puts into plans (the planner support of rls.c). */
+typedef enum RbacFunction
+{
+	RBAC_FN_RLS_SCOPE_KEYS,		/* rls_scope_keys(text, text) */
+	RBAC_FN_RLS_ID_KEYS_TEXT,	/* rls_id_keys_text(text, text, text) */
+	RBAC_FN_RLS_ID_KEYS_INTEGER,	/* rls_id_keys_integer(text, text, text) */
+	RBAC_FN_RLS_ID_KEYS_BIGINT, /* rls_id_keys_bigint(text, text, text) */
+	RBAC_FN_RLS_ID_KEYS_UUID,	/* rls_id_keys_uuid(text, text, text) */
+	RBAC_FN_RLS_GATE,			/* rls_gate(text, text) */
+	RBAC_NFUNCTIONS
+} RbacFunction;
+
+typedef struct RbacCatalog
+{
+	RbacLayout	layout;
+	uint64		generation;		/* changes whenever an OID below changed */
+	Oid			extension;		/* pg_extension row of runai_rbac */
+	Oid			api_schema;		/* runai */
+	Oid			internal_schema;	/* runai_internal; runai at 0.1.0 */
+	Oid			rel[RBAC_NRELATIONS];	/* InvalidOid: missing */
+	Oid			fn[RBAC_NFUNCTIONS];	/* InvalidOid: missing */
+} RbacCatalog;
+
+/* Registers the invalidation callbacks; once per backend, from _PG_init. */
+extern void rbac_catalog_init(void);
+
+/*
+ * The catalog of this database, current; layout RBAC_LAYOUT_NONE when the
+ * extension is not installed.  Needs a transaction.  Never raises an error for a
+ * missing object: the caller decides whether it can do without.
+ */
+extern const RbacCatalog *rbac_catalog_lookup(void);
+
+/*
+ * The catalog, with every table and index the checks read present; raises 55000
+ * when the extension is not installed or its catalog is incomplete.
+ */
+extern const RbacCatalog *rbac_catalog(void);
+
+/*
+ * For invalidation callbacks (reads no catalog): the relation relid was when last
+ * looked up, or -1 if it is none of them.
+ */
+extern int	rbac_catalog_relation_of(Oid relid);
+
+/*
+ * For invalidation callbacks: may a relcache invalidation of relid concern
+ * relation r?  True for a full reset (InvalidOid), for r itself, and while r has
+ * not been looked up yet.
+ */
+extern bool rbac_catalog_relation_may_be(Oid relid, RbacRelation r);
+
+/*
+ * The SQL name of the internal function that goes with a public one (the body
+ * run by rbac_dispatch): runai_internal.<name>, or runai._<name> at 0.1.0; quoted
+ * as needed, palloc'd.
+ */
+extern char *rbac_catalog_internal_function(const RbacCatalog *cat, const char *name);
+
+#endif							/* RUNAI_RBAC_CATALOG_H */
