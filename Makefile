@@ -4,18 +4,19 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).c
 
 MODULE_big  = runai_rbac
 OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/subject.o \
-              src/catalog.o src/cache.o src/actor.o \
+              src/catalog.o src/cache.o src/actor.o src/hints.o \
               src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
               src/password.o src/lockout.o
 
 # The install script for the current version is assembled from src/sql/*.sql (in
 # name order) and the data files; upgrade deltas live in upgrade/ and are never edited
-# once released.
+# once released.  The parts are data (run once) or code (replayable): see the top of
+# tools/build_sql.sh; 'make code-replay' prints the code parts for an upgrade script.
 SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 
-REGRESS     = types catalog engine cache rls identity views
+REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
 ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke
 
@@ -38,7 +39,10 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) data/*.csv tools/gen_data.awk
 	tools/build_sql.sh $(EXTVERSION) $(SQL_PARTS) > $@.tmp && mv $@.tmp $@
 
-.PHONY: test demo demo-stop bench fuzz test-memcheck deps
+code-replay:
+	@tools/build_sql.sh --code $(EXTVERSION) $(SQL_PARTS)
+
+.PHONY: test demo demo-stop bench fuzz test-memcheck deps code-replay
 deps:
 	tools/ensure-deps.sh
 

@@ -1,7 +1,7 @@
 -- The permission engine: scopes, access rules, inheritance down the tree, groups,
 -- expiry, the checks and lookups, database role bindings and the event history.
 --
--- Users are inserted into runai.users directly (as superuser); each acts through a
+-- Users are inserted into runai_internal.users directly (as superuser); each acts through a
 -- database role bound to it with runai.bind_db_role, so SET ROLE makes can() answer
 -- for that user.
 CREATE EXTENSION runai_rbac;
@@ -32,12 +32,12 @@ LANGUAGE sql AS $$
            || CASE WHEN e.details ? 'expires_at'
                    THEN jsonb_build_object('expires', e.details->>'expires_at' IS NOT NULL)
                    ELSE '{}' END
-    FROM runai.events e, seen_events s
+    FROM runai_internal.events e, seen_events s
    WHERE e.id > s.last_id
    ORDER BY e.id;
 $$;
 CREATE FUNCTION pg_temp.events_seen() RETURNS void LANGUAGE sql AS $$
-  UPDATE seen_events SET last_id = (SELECT coalesce(max(id), 0) FROM runai.events);
+  UPDATE seen_events SET last_id = (SELECT coalesce(max(id), 0) FROM runai_internal.events);
 $$;
 CREATE VIEW pg_temp.events AS SELECT * FROM pg_temp.new_events();
 
@@ -45,7 +45,7 @@ CREATE VIEW pg_temp.events AS SELECT * FROM pg_temp.new_events();
 -- Subjects: users inserted directly, database roles bound to them
 -- ===========================================================================
 
-INSERT INTO runai.users (email, type, created_by) VALUES
+INSERT INTO runai_internal.users (email, type, created_by) VALUES
   ('admin@x.io', 'local', 'test'),   -- System administrator at system
   ('dept@x.io', 'local', 'test'),    -- Department administrator at department/d1
   ('res@x.io', 'local', 'test'),     -- L1 researcher at project/p1
@@ -68,7 +68,7 @@ FROM unnest(ARRAY['admin@x.io', 'dept@x.io', 'res@x.io', 'inh@x.io', 'grp@x.io',
                   'exp@x.io', 'other@x.io', 't2admin@x.io']) u,
      LATERAL (SELECT 'regress_' || split_part(u, '@', 1)) r(r);
 
--- The scopes every test role may list (runai.scopes itself is private).
+-- The scopes every test role may list (runai_internal.scopes itself is private).
 CREATE TABLE regress_scopes (scope runai.scope PRIMARY KEY);
 GRANT SELECT ON regress_scopes TO PUBLIC;
 
@@ -102,15 +102,15 @@ SELECT runai.create_scope('project', 'p3', 'Platform', 'department/d2');
 SELECT runai.create_scope('project', 'p4', 'Forecasts', 'department/d3');
 SELECT runai.create_scope('project', 'p5', 'Elsewhere', 'department/d4');
 -- SQL metacharacters in a name are just text.
-SELECT runai.create_scope('project', 'odd.name_1:2-3', 'O''Brien"; DROP TABLE runai.scopes; --', 'department/d1');
+SELECT runai.create_scope('project', 'odd.name_1:2-3', 'O''Brien"; DROP TABLE runai_internal.scopes; --', 'department/d1');
 -- A System administrator may not create a tenant.
 SELECT pg_temp.try($$SELECT runai.create_scope('tenant', 't3', 'T3', 'system')$$) AS admin_creates_tenant;
 RESET ROLE;
 
-INSERT INTO regress_scopes SELECT scope FROM runai.scopes;
+INSERT INTO regress_scopes SELECT scope FROM runai_internal.scopes;
 SELECT scope, parent, name,
        CASE WHEN created_by = current_user THEN '<superuser>' ELSE created_by END AS created_by
-FROM runai.scopes ORDER BY scope;
+FROM runai_internal.scopes ORDER BY scope;
 
 -- Every error path of create_scope, as superuser unless noted.
 SELECT v.label, pg_temp.try(v.stmt) AS result
@@ -155,7 +155,7 @@ RESET ROLE;
 \set VERBOSITY terse
 
 -- Nothing was created by the failed calls.
-SELECT count(*) AS scopes FROM runai.scopes;
+SELECT count(*) AS scopes FROM runai_internal.scopes;
 
 -- ===========================================================================
 -- Access rules
@@ -219,21 +219,21 @@ SELECT runai.add_access_rule('user', 'other@x.io', 'Cloud support', 'tenant/t2')
 SELECT runai.add_access_rule('user', 'other@x.io', 'Cloud operator', 'system');
 
 -- Rules are never updated, by a superuser either.
-SELECT pg_temp.try($$UPDATE runai.access_rules SET expires_at = now() + interval '1 day'$$) AS update_rules;
-SELECT pg_temp.try($$UPDATE runai.access_rules SET scope = 'system' WHERE subject = 'res@x.io'$$) AS widen_rule;
+SELECT pg_temp.try($$UPDATE runai_internal.access_rules SET expires_at = now() + interval '1 day'$$) AS update_rules;
+SELECT pg_temp.try($$UPDATE runai_internal.access_rules SET scope = 'system' WHERE subject = 'res@x.io'$$) AS widen_rule;
 \set VERBOSITY default
-UPDATE runai.access_rules SET role_id = 0 WHERE subject = 'res@x.io';
+UPDATE runai_internal.access_rules SET role_id = 0 WHERE subject = 'res@x.io';
 \set VERBOSITY terse
 
 -- Applications are subjects too.
-INSERT INTO runai.applications (name, client_id, secret_hash, created_by)
+INSERT INTO runai_internal.applications (name, client_id, secret_hash, created_by)
 VALUES ('ci-bot', 'client-ci-bot', 'not-a-real-hash', 'test');
 SELECT runai.add_access_rule('app', 'ci-bot', 'L1 researcher', 'project/p3');
 
 SELECT r.id, r.subject_type, r.subject, ro.name AS role, r.scope,
        CASE WHEN r.created_by = current_user THEN '<superuser>' ELSE r.created_by END AS created_by,
        r.expires_at IS NOT NULL AS expires
-FROM runai.access_rules r JOIN runai.roles ro ON ro.id = r.role_id ORDER BY r.id;
+FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id ORDER BY r.id;
 
 -- delete_access_rule: errors, permission, success.
 SELECT v.label, pg_temp.try(v.stmt) AS result
@@ -242,9 +242,9 @@ FROM (VALUES
   (2, 'unknown id',    $$SELECT runai.delete_access_rule(9999)$$),
   (3, 'negative id',   $$SELECT runai.delete_access_rule(-1)$$)
 ) v(n, label, stmt) ORDER BY v.n;
-SELECT id AS rule_other_p2 FROM runai.access_rules WHERE subject = 'other@x.io' AND scope::text = 'project/p2' \gset
-SELECT id AS rule_other_t2 FROM runai.access_rules WHERE subject = 'other@x.io' AND scope::text = 'tenant/t2' \gset
-SELECT id AS rule_res_p1 FROM runai.access_rules WHERE subject = 'res@x.io' AND scope::text = 'project/p1' \gset
+SELECT id AS rule_other_p2 FROM runai_internal.access_rules WHERE subject = 'other@x.io' AND scope::text = 'project/p2' \gset
+SELECT id AS rule_other_t2 FROM runai_internal.access_rules WHERE subject = 'other@x.io' AND scope::text = 'tenant/t2' \gset
+SELECT id AS rule_res_p1 FROM runai_internal.access_rules WHERE subject = 'res@x.io' AND scope::text = 'project/p1' \gset
 -- Nobody, and a researcher, may not delete rules; a Department administrator may
 -- inside its department only.
 SET ROLE regress_nobody;
@@ -257,7 +257,7 @@ SELECT runai.delete_access_rule(:rule_other_p2);
 SELECT pg_temp.try('SELECT runai.delete_access_rule(' || :rule_other_p2 || ')') AS deleted_twice;
 RESET ROLE;
 SELECT runai.delete_access_rule(:rule_other_t2);
-SELECT count(*) AS rules_left FROM runai.access_rules;
+SELECT count(*) AS rules_left FROM runai_internal.access_rules;
 
 -- Every change so far is in the event history, with who made it.
 SELECT * FROM pg_temp.events;
@@ -308,10 +308,10 @@ SELECT runai.rename_scope('cluster/c3', 'Cluster three (renamed)');
 RESET ROLE;
 SELECT runai.rename_scope('system', 'The system');
 SELECT runai.rename_scope('tenant/t2', 'Tenant two (renamed)');
-SELECT scope, name FROM runai.scopes
+SELECT scope, name FROM runai_internal.scopes
 WHERE scope::text IN ('system', 'tenant/t2', 'cluster/c3', 'project/p2', 'project/tmp') ORDER BY scope;
 -- The scope's rules went with it, each recorded.
-SELECT count(*) AS rules_at_deleted_scope FROM runai.access_rules WHERE scope::text = 'project/tmp';
+SELECT count(*) AS rules_at_deleted_scope FROM runai_internal.access_rules WHERE scope::text = 'project/tmp';
 SELECT * FROM pg_temp.events;
 SELECT pg_temp.events_seen();
 
@@ -375,7 +375,7 @@ SET ROLE regress_grp;
 SELECT runai.can('workloads', 'create', 'project/p3') AS before_joining;
 RESET ROLE;
 SELECT runai.set_user_groups('GRP@x.io', ARRAY['ml-team', 'ml-team', 'readers']);
-SELECT g.group_name FROM runai.group_members g JOIN runai.users u ON u.id = g.user_id
+SELECT g.group_name FROM runai_internal.group_members g JOIN runai_internal.users u ON u.id = g.user_id
 WHERE u.email = 'grp@x.io' ORDER BY 1;
 SET ROLE regress_grp;
 SELECT runai.can('workloads', 'create', 'project/p3') AS member,
@@ -393,7 +393,7 @@ SET ROLE regress_grp;
 SELECT runai.can('workloads', 'create', 'project/p3') AS after_leaving;
 RESET ROLE;
 SELECT runai.set_user_groups('grp@x.io', ARRAY[]::text[]);
-SELECT count(*) AS memberships FROM runai.group_members;
+SELECT count(*) AS memberships FROM runai_internal.group_members;
 SELECT v.label, pg_temp.try(v.stmt) AS result
 FROM (VALUES
   (1, 'NULL email',    $$SELECT runai.set_user_groups(NULL, ARRAY['a'])$$),
@@ -555,7 +555,7 @@ FROM (VALUES
   (10, 'explain: unknown action',    $$SELECT runai.explain('res@x.io', 'workloads', 'launch', 'system')$$),
   (11, 'who_can: NULL resource',     $$SELECT runai.who_can(NULL, 'view', 'system')$$),
   (12, 'who_can: unknown action',    $$SELECT runai.who_can('workloads', 'launch', 'system')$$),
-  (13, 'internal function',          $$SELECT runai._require('workloads', 'view', 'system')$$)
+  (13, 'internal function',          $$SELECT runai_internal.require('workloads', 'view', 'system')$$)
 ) v(n, label, stmt) ORDER BY v.n;
 
 -- ===========================================================================
@@ -628,7 +628,7 @@ RESET ROLE;
 SET ROLE regress_t2admin;
 SELECT runai.unbind_db_role('regress_nobody');
 RESET ROLE;
-SELECT db_role, u.email FROM runai.db_role_bindings b JOIN runai.users u ON u.id = b.user_id ORDER BY 1::text;
+SELECT db_role, u.email FROM runai_internal.db_role_bindings b JOIN runai_internal.users u ON u.id = b.user_id ORDER BY 1::text;
 SELECT * FROM pg_temp.events;
 SELECT pg_temp.events_seen();
 
@@ -636,9 +636,9 @@ SELECT pg_temp.events_seen();
 -- The event history: append-only, purged only by purge_events
 -- ===========================================================================
 
-SELECT pg_temp.try($$UPDATE runai.events SET subject = 'someone else'$$) AS update_events;
-SELECT pg_temp.try($$DELETE FROM runai.events$$) AS delete_events;
-SELECT pg_temp.try($$TRUNCATE runai.events$$) AS truncate_events;
+SELECT pg_temp.try($$UPDATE runai_internal.events SET subject = 'someone else'$$) AS update_events;
+SELECT pg_temp.try($$DELETE FROM runai_internal.events$$) AS delete_events;
+SELECT pg_temp.try($$TRUNCATE runai_internal.events$$) AS truncate_events;
 SELECT v.label, pg_temp.try(v.stmt) AS result
 FROM (VALUES
   (1, 'NULL',     $$SELECT runai.purge_events(NULL)$$),
@@ -649,21 +649,46 @@ SET ROLE regress_dept;
 SELECT pg_temp.try($$SELECT runai.purge_events(interval '0')$$) AS department_admin_purges;
 RESET ROLE;
 SELECT count(*) > 50 AS many_events, count(*) FILTER (WHERE result = 'Succeeded') = count(*) AS all_succeeded
-FROM runai.events;
+FROM runai_internal.events;
 SELECT pg_temp.events_seen();
 -- Nothing is a day old yet.
 SET ROLE regress_admin;
 SELECT runai.purge_events(interval '1 day') AS purged;
 RESET ROLE;
-SELECT count(*) > 50 AS events_kept FROM runai.events;
+SELECT count(*) > 50 AS events_kept FROM runai_internal.events;
 -- Everything older than this statement goes; the purge itself is recorded.
 SET ROLE regress_admin;
 SELECT runai.purge_events(interval '0') > 50 AS purged_all_but_the_last;
 RESET ROLE;
 SELECT pg_temp.events_seen();
-SELECT count(*) AS events_left FROM runai.events;
+SELECT count(*) AS events_left FROM runai_internal.events;
 SELECT subject, subject_type, action, result, entity_type, details ? 'purged' AS says_how_many
-FROM runai.events;
+FROM runai_internal.events;
+
+-- ===========================================================================
+-- add_access_rule: role names in any letter case, users that do not exist yet,
+-- applications that must exist
+-- ===========================================================================
+
+SET ROLE regress_admin;
+-- Role names are matched without regard to letter case; the rule names the role.
+SELECT runai.add_access_rule('user', 'res@x.io', 'vIEWER', 'project/p3') IS NOT NULL AS any_case;
+-- A user that does not exist yet gets the rule, with a NOTICE: it applies from the
+-- user's first sign-in.
+\set VERBOSITY default
+SELECT runai.add_access_rule('user', 'Newcomer@X.io', 'L1 researcher', 'project/p3') IS NOT NULL AS future_user;
+\set VERBOSITY terse
+-- An application that does not exist is an error (42704), as before.
+SELECT pg_temp.try($$SELECT runai.add_access_rule('app', 'no-such-app', 'Viewer', 'project/p3')$$) AS unknown_application;
+-- Only a caller allowed to add the rule learns whether the user exists.
+SET ROLE regress_res;
+SELECT pg_temp.try($$SELECT runai.add_access_rule('user', 'ghost@x.io', 'Viewer', 'project/p1')$$) AS researcher_adds;
+RESET ROLE;
+SELECT r.subject, ro.name AS role, r.scope
+FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id
+WHERE r.scope OPERATOR(pg_catalog.=) 'project/p3'::runai.scope AND r.subject_type = 'user' ORDER BY 1, 2;
+-- The rule already answers for the newcomer's email.
+SELECT runai.has_permission('newcomer@x.io', 'workloads', 'create', 'project/p3') AS newcomer_granted;
 
 -- ===========================================================================
 -- Clean up

@@ -55,9 +55,9 @@ SELECT length(:'admin_pw') AS length, :'admin_pw' ~ '^[A-Za-z0-9_-]{24}$' AS bas
 SELECT email, type, password_temporary, created_by,
        password_hash LIKE 'SCRAM-SHA-256$4096:%' AS scram,
        strpos(password_hash, :'admin_pw') = 0 AS password_not_in_hash
-  FROM runai.users;
+  FROM runai_internal.users;
 SELECT ar.subject_type, ar.subject, ro.name AS role, ar.scope, ar.expires_at
-  FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id;
+  FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id;
 -- Only while no local System administrator exists.
 SELECT * FROM pg_temp.try_full($$SELECT runai.bootstrap('other@example.com')$$);
 
@@ -86,12 +86,12 @@ SELECT * FROM pg_temp.try_full($$SELECT runai.change_password('admin@example.com
 SELECT pg_temp.try($$SELECT runai.change_password('ghost@example.com', 'not it', 'correct horse battery')$$) AS unknown_email;
 SELECT pg_temp.try($$SELECT runai.change_password(NULL, 'a', 'correct horse battery')$$) AS null_email;
 SELECT runai.change_password('ADMIN@example.com', :'admin_pw', 'correct horse battery');
-SELECT password_temporary FROM runai.users WHERE email = 'admin@example.com';
+SELECT password_temporary FROM runai_internal.users WHERE email = 'admin@example.com';
 -- the temporary password stopped working, the new one works and gives a token
 SELECT * FROM runai.sign_in('admin@example.com', :'admin_pw');
 SELECT status, token ~ '^rbt_[A-Za-z0-9_-]{43}$' AS token_form
   FROM runai.sign_in('Admin@Example.COM', 'correct horse battery');
-SELECT last_login IS NOT NULL AS last_login_set FROM runai.users WHERE email = 'admin@example.com';
+SELECT last_login IS NOT NULL AS last_login_set FROM runai_internal.users WHERE email = 'admin@example.com';
 
 -- ===========================================================================
 -- Tokens and the current subject
@@ -101,9 +101,9 @@ SELECT token AS admin_tok FROM runai.sign_in('admin@example.com', 'correct horse
 -- Stored only as its SHA-256 digest.
 SELECT count(*) AS sessions_of_token,
        bool_and(token_hash = sha256(convert_to(:'admin_tok', 'UTF8'))) AS digest_only
-  FROM runai.sessions WHERE token_hash = sha256(convert_to(:'admin_tok', 'UTF8'));
+  FROM runai_internal.sessions WHERE token_hash = sha256(convert_to(:'admin_tok', 'UTF8'));
 SELECT count(*) AS rows_with_token_text
-  FROM runai.sessions s WHERE s::text LIKE '%' || :'admin_tok' || '%';
+  FROM runai_internal.sessions s WHERE s::text LIKE '%' || :'admin_tok' || '%';
 
 SET ROLE regress_ident_app;
 SELECT runai.current_subject() AS nobody_yet, runai.can('users', 'create', 'system') AS can_create_users;
@@ -132,7 +132,7 @@ SELECT pg_temp.try($$SELECT * FROM runai.create_local_user('BOB@example.com')$$)
        pg_temp.try($$SELECT * FROM runai.create_local_user('bob@@example.com')$$) AS bad_email,
        pg_temp.try($$SELECT * FROM runai.create_local_user(NULL)$$) AS null_email,
        pg_temp.try($$SELECT * FROM runai.create_local_user(repeat('a', 320) || '@example.com')$$) AS too_long,
-       pg_temp.try($$SELECT * FROM runai.create_local_user('x@example.com''); DROP TABLE runai.users; --')$$) AS injection;
+       pg_temp.try($$SELECT * FROM runai.create_local_user('x@example.com''); DROP TABLE runai_internal.users; --')$$) AS injection;
 -- carol signs in with her temporary password, changes it, gets a token
 SELECT runai.change_password('carol@example.com', :'carol_pw0', 'carol password 1');
 SELECT token AS carol_tok FROM runai.sign_in('carol@example.com', 'carol password 1') \gset
@@ -249,26 +249,26 @@ SHOW runai.session_lifetime;
 SET runai.session_lifetime = '90s';
 SELECT token AS short_tok FROM runai.sign_in('admin@example.com', 'correct horse battery') \gset
 RESET runai.session_lifetime;
-SELECT expires_at - created_at AS lifetime FROM runai.sessions
+SELECT expires_at - created_at AS lifetime FROM runai_internal.sessions
  WHERE token_hash = sha256(convert_to(:'short_tok', 'UTF8'));
 -- A subject in force ends when its session expires, without anything else happening.
 SET ROLE regress_ident_app;
 SELECT runai.authenticate(:'short_tok');
 RESET ROLE;
-UPDATE runai.sessions SET expires_at = clock_timestamp() + interval '2 seconds'
+UPDATE runai_internal.sessions SET expires_at = clock_timestamp() + interval '2 seconds'
  WHERE token_hash = sha256(convert_to(:'short_tok', 'UTF8'));
 SET ROLE regress_ident_app;
 SELECT runai.current_subject() AS before_expiry;
 RESET ROLE;
 SELECT pg_sleep(greatest(0, extract(epoch FROM expires_at - clock_timestamp())) + 0.1) AS wait_for_expiry
-  FROM runai.sessions WHERE token_hash = sha256(convert_to(:'short_tok', 'UTF8'));
+  FROM runai_internal.sessions WHERE token_hash = sha256(convert_to(:'short_tok', 'UTF8'));
 SET ROLE regress_ident_app;
 SELECT runai.current_subject() AS after_expiry;
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'short_tok')) AS expired_token;
 -- A session whose expiry is moved into the past ends at the next statement.
 SELECT runai.authenticate(:'admin_tok');
 RESET ROLE;
-UPDATE runai.sessions SET expires_at = now() - interval '1 second'
+UPDATE runai_internal.sessions SET expires_at = now() - interval '1 second'
  WHERE token_hash = sha256(convert_to(:'admin_tok', 'UTF8'));
 SET ROLE regress_ident_app;
 SELECT runai.current_subject() AS after_expiry_moved;
@@ -318,6 +318,21 @@ RESET ROLE;
 -- Only the bridge the administrator grants EXECUTE may sign SSO users in.
 SET ROLE regress_ident_app;
 SELECT pg_temp.try($$SELECT runai.sso_sign_in('eve@example.com', '{}')$$) AS not_granted;
+-- PostgreSQL's own refusal, with a detail and a hint that say how to grant it.
+\set VERBOSITY default
+SELECT runai.sso_sign_in('eve@example.com', '{}');
+\set VERBOSITY terse
+RESET ROLE;
+-- Only that refusal gets them: another function the role may not execute keeps
+-- PostgreSQL's bare message.  (The hook matches the message, which names the
+-- function without its schema: a function called sso_sign_in in another schema
+-- would get the hint too.)
+CREATE FUNCTION pg_temp.other_denied() RETURNS int LANGUAGE sql RETURN 1;
+REVOKE ALL ON FUNCTION pg_temp.other_denied() FROM PUBLIC;
+SET ROLE regress_ident_app;
+\set VERBOSITY default
+SELECT pg_temp.other_denied();
+\set VERBOSITY terse
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION runai.sso_sign_in(text, text[]) TO regress_ident_bridge;
 SET ROLE regress_ident_bridge;
@@ -330,8 +345,8 @@ SELECT pg_temp.try($$SELECT runai.sso_sign_in('admin@example.com', '{}')$$) AS l
        pg_temp.try($$SELECT runai.sso_sign_in('eve', '{}')$$) AS bad_email;
 RESET ROLE;
 SELECT email, type, password_hash IS NULL AS no_password, last_login IS NOT NULL AS signed_in
-  FROM runai.users WHERE email = 'eve@example.com';
-SELECT gm.group_name FROM runai.group_members gm JOIN runai.users u ON u.id = gm.user_id
+  FROM runai_internal.users WHERE email = 'eve@example.com';
+SELECT gm.group_name FROM runai_internal.group_members gm JOIN runai_internal.users u ON u.id = gm.user_id
  WHERE u.email = 'eve@example.com' ORDER BY 1;
 -- A rule for a group applies to its members at once.
 SELECT runai.add_access_rule('group', 'researchers', 'Viewer', 'system') AS group_rule \gset
@@ -344,7 +359,7 @@ SELECT runai.sso_sign_in('eve@example.com', ARRAY['ml']) IS NOT NULL AS signed_i
 SET ROLE regress_ident_app;
 SELECT runai.current_subject(), runai.can('project', 'view', 'system') AS via_group_after;
 RESET ROLE;
-SELECT gm.group_name FROM runai.group_members gm JOIN runai.users u ON u.id = gm.user_id
+SELECT gm.group_name FROM runai_internal.group_members gm JOIN runai_internal.users u ON u.id = gm.user_id
  WHERE u.email = 'eve@example.com' ORDER BY 1;
 -- SSO users have no password: reset and change refuse them clearly.
 SELECT * FROM pg_temp.try_full($$SELECT runai.reset_password('eve@example.com')$$);
@@ -379,7 +394,7 @@ SELECT pg_temp.try(format($$SELECT runai.app_sign_in(%L, %L)$$, :'app_id', :'app
 RESET ROLE;
 SELECT name, secret_hash LIKE 'SCRAM-SHA-256$4096:%' AS scram, strpos(secret_hash, :'app_secret2') = 0 AS secret_not_in_hash,
        last_login IS NOT NULL AS signed_in
-  FROM runai.applications;
+  FROM runai_internal.applications;
 -- Deleting it deletes its rules and sessions.
 SET ROLE regress_ident_app;
 SELECT runai.add_access_rule('app', 'ci-pipeline', 'Viewer', 'system') IS NOT NULL AS app_rule;
@@ -388,8 +403,8 @@ SELECT runai.delete_application('ci-pipeline');
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'app_tok')) AS app_session,
        pg_temp.try($$SELECT runai.delete_application('ci-pipeline')$$) AS again;
 RESET ROLE;
-SELECT (SELECT count(*) FROM runai.access_rules WHERE subject_type = 'app') AS app_rules,
-       (SELECT count(*) FROM runai.applications) AS applications;
+SELECT (SELECT count(*) FROM runai_internal.access_rules WHERE subject_type = 'app') AS app_rules,
+       (SELECT count(*) FROM runai_internal.applications) AS applications;
 
 -- ===========================================================================
 -- Deleting users and the last administrator
@@ -400,9 +415,9 @@ SELECT runai.add_access_rule('user', 'carol@example.com', 'Viewer', 'system') IS
 SET ROLE regress_ident_app;
 SELECT runai.delete_user('Carol@Example.com');
 RESET ROLE;
-SELECT (SELECT count(*) FROM runai.users WHERE email = 'carol@example.com') AS users,
-       (SELECT count(*) FROM runai.access_rules WHERE subject = 'carol@example.com') AS rules,
-       (SELECT count(*) FROM runai.db_role_bindings WHERE db_role = 'regress_ident_bound'::regrole) AS bindings;
+SELECT (SELECT count(*) FROM runai_internal.users WHERE email = 'carol@example.com') AS users,
+       (SELECT count(*) FROM runai_internal.access_rules WHERE subject = 'carol@example.com') AS rules,
+       (SELECT count(*) FROM runai_internal.db_role_bindings WHERE db_role = 'regress_ident_bound'::regrole) AS bindings;
 SET ROLE regress_ident_app;
 SELECT pg_temp.try($$SELECT runai.delete_user('carol@example.com')$$) AS unknown,
        pg_temp.try($$SELECT runai.delete_user(NULL)$$) AS null_email;
@@ -411,15 +426,15 @@ SELECT runai.delete_user('eve@example.com');
 -- The last local System administrator cannot go, in any way.
 SELECT * FROM pg_temp.try_full($$SELECT runai.delete_user('admin@example.com')$$);
 RESET ROLE;
-SELECT id AS admin_rule FROM runai.access_rules WHERE subject = 'admin@example.com' \gset
+SELECT id AS admin_rule FROM runai_internal.access_rules WHERE subject = 'admin@example.com' \gset
 SET ROLE regress_ident_app;
 SELECT pg_temp.try(format('SELECT runai.delete_access_rule(%s)', :admin_rule)) AS delete_rule;
 RESET ROLE;
-SELECT pg_temp.try($$DELETE FROM runai.access_rules$$) AS raw_delete_rules,
-       pg_temp.try($$DELETE FROM runai.users WHERE email = 'admin@example.com'$$) AS raw_delete_user,
-       pg_temp.try($$UPDATE runai.users SET type = 'sso', password_hash = NULL WHERE email = 'admin@example.com'$$) AS make_sso,
-       pg_temp.try($$TRUNCATE runai.access_rules$$) AS truncate_rules,
-       pg_temp.try($$TRUNCATE runai.users CASCADE$$) AS truncate_users;
+SELECT pg_temp.try($$DELETE FROM runai_internal.access_rules$$) AS raw_delete_rules,
+       pg_temp.try($$DELETE FROM runai_internal.users WHERE email = 'admin@example.com'$$) AS raw_delete_user,
+       pg_temp.try($$UPDATE runai_internal.users SET type = 'sso', password_hash = NULL WHERE email = 'admin@example.com'$$) AS make_sso,
+       pg_temp.try($$TRUNCATE runai_internal.access_rules$$) AS truncate_rules,
+       pg_temp.try($$TRUNCATE runai_internal.users CASCADE$$) AS truncate_users;
 -- A second administrator whose rule expires does not count.
 SELECT temporary_password AS frank_pw FROM runai.create_local_user('frank@example.com') \gset
 SELECT runai.add_access_rule('user', 'frank@example.com', 'System administrator', 'system', now() + interval '1 day') AS frank_rule \gset
@@ -443,18 +458,18 @@ SELECT pg_temp.try($$SELECT runai.bootstrap('henry@example.com')$$) AS bootstrap
 
 SELECT CASE subject_type WHEN 'db_role' THEN '(database role)' ELSE subject END AS subject, subject_type, action, result, entity_type, entity_name,
        details - 'sessions_ended' - 'client_id' AS details
-  FROM runai.events
+  FROM runai_internal.events
  WHERE (action IN ('sign-in', 'sign-out', 'reset-password') OR entity_type IN ('users', 'apps'))
    AND NOT details ?| ARRAY['bound_db_role', 'unbound_db_role']   -- runai.bind_db_role's own
  ORDER BY id;
 SELECT count(*) AS events_with_a_secret
-  FROM runai.events e,
+  FROM runai_internal.events e,
        unnest(ARRAY[:'admin_pw', :'bob_pw', :'carol_pw', :'frank_pw', 'correct horse battery',
                     'bob password 1', 'carol password 1', :'admin_tok', :'bob_tok', :'carol_tok',
                     :'eve_tok', :'app_tok', :'app_secret', :'app_secret2', 'guess']) s
  WHERE strpos(e::text, s) > 0;
 -- Failed sign-ins of unknown emails do not record what was typed.
-SELECT count(*) AS unknown_emails_recorded FROM runai.events WHERE strpos(events::text, 'ghost') > 0 OR strpos(events::text, 'nobody@') > 0;
+SELECT count(*) AS unknown_emails_recorded FROM runai_internal.events WHERE strpos(events::text, 'ghost') > 0 OR strpos(events::text, 'nobody@') > 0;
 
 -- ===========================================================================
 -- Privileges
@@ -462,10 +477,10 @@ SELECT count(*) AS unknown_emails_recorded FROM runai.events WHERE strpos(events
 
 -- Nobody but the owner reads or writes the tables holding verifiers and sessions.
 SET ROLE regress_ident_app;
-SELECT pg_temp.try($$SELECT * FROM runai.sessions$$) AS sessions,
-       pg_temp.try($$SELECT password_hash FROM runai.users$$) AS users,
-       pg_temp.try($$SELECT secret_hash FROM runai.applications$$) AS applications,
-       pg_temp.try($$SELECT * FROM runai._admin_guard$$) AS guard;
+SELECT pg_temp.try($$SELECT * FROM runai_internal.sessions$$) AS sessions,
+       pg_temp.try($$SELECT password_hash FROM runai_internal.users$$) AS users,
+       pg_temp.try($$SELECT secret_hash FROM runai_internal.applications$$) AS applications,
+       pg_temp.try($$SELECT * FROM runai_internal.admin_guard$$) AS guard;
 RESET ROLE;
 -- The public functions and who may execute them.
 SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid) AS args,
@@ -477,11 +492,18 @@ SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid) AS args,
                      'delete_user', 'sso_sign_in', 'create_application', 'regenerate_application_secret',
                      'app_sign_in', 'delete_application', 'authenticate', 'sign_out', 'current_subject')
  ORDER BY 1;
--- No internal function of this part is executable by PUBLIC.
+-- No internal function of this part is executable by PUBLIC (those of the types and
+-- of row-level security are: sql/api.sql).
 SELECT count(*) AS internal_executable_by_public
   FROM pg_proc p
- WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%'
+ WHERE p.pronamespace = 'runai_internal'::regnamespace AND p.proname !~ '^(scope|actionset|text|rls)_'
    AND has_function_privilege('regress_ident_app', p.oid, 'EXECUTE');
+SELECT count(*) AS identity_internal_functions
+  FROM pg_proc p
+ WHERE p.pronamespace = 'runai_internal'::regnamespace
+   AND p.proname IN ('password_hash', 'password_verify', 'random_text', 'token_hash', 'lockout_attempt',
+                     'lockout_success', 'lockout_available', 'session_end', 'session_id', 'session_expires_at',
+                     'new_session', 'end_sessions', 'sign_in', 'sso_sign_in');
 
 -- ===========================================================================
 -- DISCARD ALL, a pooler's reset query, ends the token subject

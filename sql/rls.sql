@@ -35,7 +35,7 @@ CREATE ROLE regress_rls_viewer;     -- Viewer on department d1: view only
 CREATE ROLE regress_rls_uuid;       -- L1 researcher on the uuid-named project
 CREATE ROLE regress_rls_nobody;     -- bound to no user
 CREATE ROLE regress_rls_owner;      -- owns a table, is no Run:ai user
-INSERT INTO runai.users (email, type, created_by)
+INSERT INTO runai_internal.users (email, type, created_by)
   SELECT e || '@x.io', 'local', 'regress' FROM unnest(ARRAY['alice', 'dept', 'admin', 'viewer', 'uuid']) e;
 SELECT runai.bind_db_role(e || '@x.io', ('regress_rls_' || e)::regrole)
   FROM unnest(ARRAY['alice', 'dept', 'admin', 'viewer', 'uuid']) e;
@@ -188,10 +188,10 @@ SET ROLE regress_rls_owner;
 SELECT runai.protect('regress_rls_dates', 'd', scope_type => 'project');
 SELECT runai.unprotect('regress_rls_jobs_int');
 RESET ROLE;
-SELECT runai.rls_check('project/101', 'no-such-thing', 'view');
-SELECT runai.rls_check('project/101', 'workloads', 'fly');
-SELECT runai.rls_check(NULL::runai.scope, 'workloads', 'view') IS NULL AS null_scope;
-SELECT runai.rls_id_keys_text('system', 'workloads', 'view');
+SELECT runai_internal.rls_check('project/101', 'no-such-thing', 'view');
+SELECT runai_internal.rls_check('project/101', 'workloads', 'fly');
+SELECT runai_internal.rls_check(NULL::runai.scope, 'workloads', 'view') IS NULL AS null_scope;
+SELECT runai_internal.rls_id_keys_text('system', 'workloads', 'view');
 
 -- Visibility through every kind of column
 SET ROLE regress_rls_alice;
@@ -265,22 +265,22 @@ EXPLAIN (COSTS OFF) SELECT * FROM regress_rls_big WHERE payload = 'orphan';
 SELECT * FROM regress_rls_big WHERE payload = 'orphan';
 -- a user's own call of the check is not replaced where it could see a NULL
 SELECT count(*) FROM (VALUES (1)) v LEFT JOIN regress_rls_big b ON false
- WHERE runai.rls_check(b.scope, 'workloads', 'view') IS NULL;
+ WHERE runai_internal.rls_check(b.scope, 'workloads', 'view') IS NULL;
 SET ROLE regress_rls_nobody;
 SELECT count(*) FROM regress_rls_big;
 -- the one-time test and the key arrays refuse the subjects they cannot answer for
 SET ROLE regress_rls_admin;
-SELECT runai.rls_gate('workloads', 'view') AS admin_gate;
-SELECT runai.rls_scope_keys('workloads', 'view');
+SELECT runai_internal.rls_gate('workloads', 'view') AS admin_gate;
+SELECT runai_internal.rls_scope_keys('workloads', 'view');
 SET ROLE regress_rls_nobody;
-SELECT runai.rls_gate('workloads', 'view') AS nobody_gate, runai.rls_scope_keys('workloads', 'view') AS nobody_keys;
+SELECT runai_internal.rls_gate('workloads', 'view') AS nobody_gate, runai_internal.rls_scope_keys('workloads', 'view') AS nobody_keys;
 SET ROLE regress_rls_alice;
-SELECT runai.rls_scope_keys('workloads', 'view') AS alice_keys;
-SELECT runai.rls_gate('workloads', 'view');
+SELECT runai_internal.rls_scope_keys('workloads', 'view') AS alice_keys;
+SELECT runai_internal.rls_gate('workloads', 'view');
 -- integer ids get the index too
 RESET ROLE;
 CREATE TABLE regress_rls_big_int AS SELECT id, runai.scope_id(scope)::integer AS project_id, payload
-  FROM regress_rls_big WHERE scope OPERATOR(runai.<>) 'project/999';
+  FROM regress_rls_big WHERE scope OPERATOR(pg_catalog.<>) 'project/999';
 CREATE INDEX ON regress_rls_big_int (project_id);
 VACUUM ANALYZE regress_rls_big_int;
 GRANT SELECT ON regress_rls_big_int TO PUBLIC;

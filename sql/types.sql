@@ -1,8 +1,7 @@
 -- The data types runai.scope and runai.actionset: input and output, binary
 -- send/receive, operators, operator classes (btree, hash), casts, the aggregate.
 CREATE EXTENSION runai_rbac;
--- The operators live in schema runai, like the types.
-SET search_path = public, runai;
+-- The operators live in pg_catalog: the default search path finds them.
 \set VERBOSITY terse
 
 -- Catches the error of a cast, so that many inputs fit in one table.
@@ -80,14 +79,14 @@ SELECT runai.scope('project', repeat('x', 64));
 SELECT runai.scope_type(NULL), runai.scope_id(NULL);
 
 -- The binary form is the text form as bytes.
-SELECT runai.scope_send('system') AS system, runai.scope_send('project/42') AS project;
+SELECT runai_internal.scope_send('system') AS system, runai_internal.scope_send('project/42') AS project;
 
 -- Comparison: every operator on every pair of a few values.
 CREATE TEMP TABLE sv (s runai.scope);
 INSERT INTO sv VALUES ('system'), ('tenant/b'), ('cluster/a'), ('project/4'), ('project/42'),
                       ('project/5'), ('project/B'), ('project/a');
 SELECT a.s AS a, b.s AS b, a.s = b.s AS eq, a.s <> b.s AS ne, a.s < b.s AS lt,
-       a.s <= b.s AS le, a.s > b.s AS gt, a.s >= b.s AS ge, runai.scope_cmp(a.s, b.s) AS cmp
+       a.s <= b.s AS le, a.s > b.s AS gt, a.s >= b.s AS ge, runai_internal.scope_cmp(a.s, b.s) AS cmp
 FROM sv a CROSS JOIN sv b
 WHERE a.s IN ('project/4', 'cluster/a') OR b.s = 'project/42'
 ORDER BY a.s, b.s;
@@ -96,8 +95,8 @@ SELECT count(*) AS pairs,
        count(*) FILTER (WHERE (a.s = b.s) = (c = 0) AND (a.s <> b.s) = (c <> 0)
                           AND (a.s < b.s) = (c < 0) AND (a.s <= b.s) = (c <= 0)
                           AND (a.s > b.s) = (c > 0) AND (a.s >= b.s) = (c >= 0)
-                          AND c = -runai.scope_cmp(b.s, a.s)) AS consistent
-FROM sv a CROSS JOIN sv b, LATERAL (SELECT runai.scope_cmp(a.s, b.s) AS c) x;
+                          AND c = -runai_internal.scope_cmp(b.s, a.s)) AS consistent
+FROM sv a CROSS JOIN sv b, LATERAL (SELECT runai_internal.scope_cmp(a.s, b.s) AS c) x;
 
 -- ORDER BY: level first (system < tenant < cluster < department < project), then
 -- id bytes, a shorter id first on a common prefix.
@@ -117,12 +116,12 @@ FROM generate_series(1, 1000) i;
 INSERT INTO scopes VALUES (0, 'system'), (1001, 'tenant/acme');
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE s = s::text::runai.scope) AS eq,
-       count(*) FILTER (WHERE runai.scope_hash(s) = runai.scope_hash(s::text::runai.scope)) AS hash,
-       count(*) FILTER (WHERE runai.scope_hash_extended(s, 42) = runai.scope_hash_extended(s::text::runai.scope, 42)) AS hash_ext,
+       count(*) FILTER (WHERE runai_internal.scope_hash(s) = runai_internal.scope_hash(s::text::runai.scope)) AS hash,
+       count(*) FILTER (WHERE runai_internal.scope_hash_extended(s, 42) = runai_internal.scope_hash_extended(s::text::runai.scope, 42)) AS hash_ext,
        count(*) FILTER (WHERE runai.scope(runai.scope_type(s), runai.scope_id(s)) = s) AS parts
 FROM scopes;
-SELECT runai.scope_hash_extended('project/1', 0) = runai.scope_hash_extended('project/1', 1) AS seed_ignored;
-SELECT count(DISTINCT runai.scope_hash(s)) AS distinct_hashes, count(DISTINCT s) AS distinct_scopes FROM scopes;
+SELECT runai_internal.scope_hash_extended('project/1', 0) = runai_internal.scope_hash_extended('project/1', 1) AS seed_ignored;
+SELECT count(DISTINCT runai_internal.scope_hash(s)) AS distinct_hashes, count(DISTINCT s) AS distinct_scopes FROM scopes;
 
 -- DISTINCT and GROUP BY, sorted and hashed.
 SELECT DISTINCT s FROM scopes WHERE s < 'project/11' ORDER BY s;
@@ -179,7 +178,7 @@ EXPLAIN (COSTS OFF) SELECT id FROM scopes WHERE s = 'tenant/acme';
 SELECT id FROM scopes WHERE s = 'tenant/acme';
 RESET enable_seqscan; RESET enable_bitmapscan;
 
--- Binary COPY round trip: runai.scope_send and runai.scope_recv (and the same for
+-- Binary COPY round trip: runai_internal.scope_send and runai_internal.scope_recv (and the same for
 -- runai.actionset), through a file written and read by psql.
 CREATE TABLE typed_bin (s runai.scope, a runai.actionset);
 INSERT INTO typed_bin VALUES ('system', '{}'), ('tenant/acme', '{view}'),
@@ -198,7 +197,7 @@ INSERT INTO text_bin VALUES ('tenant/from-text');
 CREATE TABLE scope_in (s runai.scope);
 \copy scope_in FROM 'results/types_text.copy' (FORMAT binary)
 SELECT s, runai.scope_type(s) FROM scope_in;
--- ...and runai.scope_recv rejects what the text input rejects (22P03).
+-- ...and runai_internal.scope_recv rejects what the text input rejects (22P03).
 TRUNCATE text_bin;
 INSERT INTO text_bin VALUES ('project/');
 \copy text_bin TO 'results/types_text.copy' (FORMAT binary)
@@ -210,7 +209,7 @@ INSERT INTO text_bin VALUES ('System');
 \copy scope_in FROM 'results/types_text.copy' (FORMAT binary)
 \set VERBOSITY terse
 SELECT count(*) FROM scope_in;
--- runai.actionset_recv takes one byte with bits 1, 2, 4 and 8 only.
+-- runai_internal.actionset_recv takes one byte with bits 1, 2, 4 and 8 only.
 CREATE TABLE char_bin (c "char");
 INSERT INTO char_bin VALUES (5::"char");
 \copy char_bin TO 'results/types_char.copy' (FORMAT binary)
@@ -252,19 +251,19 @@ SELECT ('{' || repeat('view,', 2000) || '}')::runai.actionset;
 \set VERBOSITY terse
 
 -- The binary form is one byte: 1 view, 2 edit, 4 create, 8 delete.
-SELECT runai.actionset_send('{}') AS none, runai.actionset_send('{view}') AS view,
-       runai.actionset_send('{edit}') AS edit, runai.actionset_send('{create}') AS "create",
-       runai.actionset_send('{delete}') AS "delete", runai.actionset_send('{view,edit,create,delete}') AS "all";
+SELECT runai_internal.actionset_send('{}') AS none, runai_internal.actionset_send('{view}') AS view,
+       runai_internal.actionset_send('{edit}') AS edit, runai_internal.actionset_send('{create}') AS "create",
+       runai_internal.actionset_send('{delete}') AS "delete", runai_internal.actionset_send('{view,edit,create,delete}') AS "all";
 
 -- All 16 sets round-trip through text, text[] and the binary form.
 CREATE TEMP TABLE av AS
 SELECT runai.actionset(ARRAY(SELECT n FROM unnest(ARRAY['view','edit','create','delete']) WITH ORDINALITY u(n, k)
                             WHERE i & (1 << (k::int - 1)) <> 0)) AS a, i
 FROM generate_series(0, 15) i;
-SELECT i, a, runai.actions(a), runai.actionset_send(a) AS bytes FROM av ORDER BY i;
+SELECT i, a, runai.actions(a), runai_internal.actionset_send(a) AS bytes FROM av ORDER BY i;
 SELECT count(*) FILTER (WHERE a::text::runai.actionset = a) AS text_trips,
        count(*) FILTER (WHERE runai.actionset(runai.actions(a)) = a) AS array_trips,
-       count(*) FILTER (WHERE get_byte(runai.actionset_send(a), 0) = i) AS bytes_are_bits,
+       count(*) FILTER (WHERE get_byte(runai_internal.actionset_send(a), 0) = i) AS bytes_are_bits,
        count(DISTINCT a) AS distinct_sets
 FROM av;
 
@@ -279,12 +278,12 @@ ORDER BY a.a, b.a;
 SELECT count(*) AS pairs,
        count(*) FILTER (WHERE (x.a @> y.a) = (x.i & y.i = y.i) AND (x.a <@ y.a) = (x.i & y.i = x.i)
                           AND (x.a && y.a) = (x.i & y.i <> 0)
-                          AND get_byte(runai.actionset_send(x.a | y.a), 0) = x.i | y.i
-                          AND get_byte(runai.actionset_send(x.a & y.a), 0) = x.i & y.i
+                          AND get_byte(runai_internal.actionset_send(x.a | y.a), 0) = x.i | y.i
+                          AND get_byte(runai_internal.actionset_send(x.a & y.a), 0) = x.i & y.i
                           AND (x.a = y.a) = (x.i = y.i) AND (x.a <> y.a) = (x.i <> y.i)
                           AND (x.a < y.a) = (x.i < y.i) AND (x.a <= y.a) = (x.i <= y.i)
                           AND (x.a > y.a) = (x.i > y.i) AND (x.a >= y.a) = (x.i >= y.i)
-                          AND sign(runai.actionset_cmp(x.a, y.a)) = sign(x.i - y.i)) AS correct
+                          AND sign(runai_internal.actionset_cmp(x.a, y.a)) = sign(x.i - y.i)) AS correct
 FROM av x CROSS JOIN av y;
 -- ORDER BY, DISTINCT, GROUP BY and a hash join on action sets.
 SELECT a FROM av WHERE a <@ '{view,edit}' ORDER BY a DESC;
@@ -297,9 +296,9 @@ SET enable_mergejoin = off; SET enable_nestloop = off;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM av x JOIN av y ON x.a = (y.a | '{view}');
 SELECT count(*) FROM av x JOIN av y ON x.a = (y.a | '{view}');
 RESET enable_mergejoin; RESET enable_nestloop;
-SELECT runai.actionset_hash('{view}') = runai.actionset_hash('{read}') AS alias_same_hash,
-       runai.actionset_hash('{view}') <> runai.actionset_hash('{edit}') AS differs,
-       runai.actionset_hash_extended('{view}', 7) = runai.actionset_hash_extended('{read}', 7) AS ext_same;
+SELECT runai_internal.actionset_hash('{view}') = runai_internal.actionset_hash('{read}') AS alias_same_hash,
+       runai_internal.actionset_hash('{view}') <> runai_internal.actionset_hash('{edit}') AS differs,
+       runai_internal.actionset_hash_extended('{view}', 7) = runai_internal.actionset_hash_extended('{read}', 7) AS ext_same;
 
 -- Membership by name.
 SELECT runai.actionset_has('{view,delete}', 'view') AS view, runai.actionset_has('{view,delete}', 'READ') AS read,
@@ -359,6 +358,40 @@ SELECT role FROM grants WHERE a = '{create}';
 RESET enable_seqscan; RESET enable_bitmapscan;
 
 -- ===========================================================================
+-- Scopes and text: the operators in pg_catalog read the text as a scope
+-- ===========================================================================
+
+CREATE TABLE st (id int, s runai.scope, t text);
+INSERT INTO st SELECT i, ('project/' || i)::runai.scope, 'project/' || i FROM generate_series(1, 2000) i;
+INSERT INTO st VALUES (0, 'system', 'system');
+CREATE INDEX st_s_idx ON st (s);
+ANALYZE st;
+-- Every comparison, in both directions, answers as the comparison of two scopes.
+SELECT a.t AS text_value, b.s AS scope,
+       b.s = a.t AS eq, b.s <> a.t AS ne, b.s < a.t AS lt, b.s <= a.t AS le, b.s > a.t AS gt, b.s >= a.t AS ge,
+       a.t = b.s AS eq_r, a.t <> b.s AS ne_r, a.t < b.s AS lt_r, a.t <= b.s AS le_r, a.t > b.s AS gt_r, a.t >= b.s AS ge_r
+FROM st a, st b WHERE a.id IN (0, 5) AND b.id IN (0, 5, 40) ORDER BY a.id, b.id;
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE (b.s = a.t) = (b.s = a.t::runai.scope) AND (b.s < a.t) = (b.s < a.t::runai.scope)
+                          AND (a.t >= b.s) = (a.t::runai.scope >= b.s)) AS same_as_cast
+FROM st a, st b WHERE a.id % 97 = 0 AND b.id % 89 = 0;
+-- NULL in, NULL out; text that is not a scope is an error, as a cast would be.
+SELECT 'project/1'::runai.scope = NULL::text AS null_text, NULL::runai.scope = 'project/1'::text AS null_scope;
+SELECT 'project/1'::runai.scope = 'project 1'::text;
+SELECT 'Project/1'::text <> 'project/1'::runai.scope;
+-- The planner sees through them: a text parameter uses the index of a scope column,
+-- a join of a scope column with a text column hashes scopes.
+PREPARE by_text(text) AS SELECT id FROM st WHERE s = $1;
+EXPLAIN (COSTS OFF) EXECUTE by_text('project/42');
+EXECUTE by_text('project/42');
+DEALLOCATE by_text;
+SET enable_mergejoin = off; SET enable_nestloop = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM st a JOIN st b ON a.s = b.t;
+SELECT count(*) FROM st a JOIN st b ON a.s = b.t;
+RESET enable_mergejoin; RESET enable_nestloop;
+DROP TABLE st;
+
+-- ===========================================================================
 -- Catalog properties of the objects above
 -- ===========================================================================
 
@@ -393,12 +426,17 @@ FROM pg_cast
 WHERE castsource IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
    OR casttarget IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
 ORDER BY castsource::regtype::text, casttarget::regtype::text;
--- Operators.
-SELECT o.oprname, o.oprleft::regtype, o.oprright::regtype, o.oprresult::regtype,
-       o.oprcom::regoper AS commutator, o.oprnegate::regoper AS negator,
-       o.oprcanhash AS hashes, o.oprcanmerge AS merges
-FROM pg_operator o JOIN type_funcs f ON f.oid = o.oprcode
-ORDER BY o.oprleft::regtype::text, o.oprname;
+-- Operators: every one in pg_catalog, so that the default search path finds them
+-- first; those with text are SQL functions (see "Scopes and text" above).
+CREATE TEMP VIEW type_operators AS
+SELECT o.* FROM pg_operator o
+WHERE o.oprleft IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
+   OR o.oprright IN ('runai.scope'::regtype, 'runai.actionset'::regtype);
+SELECT o.oprnamespace::regnamespace AS schema, o.oprname, o.oprleft::regtype, o.oprright::regtype,
+       o.oprresult::regtype, o.oprcom::regoperator AS commutator, o.oprnegate::regoperator AS negator,
+       o.oprcanhash AS hashes, o.oprcanmerge AS merges, o.oprcode
+FROM type_operators o
+ORDER BY o.oprleft::regtype::text, o.oprright::regtype::text, o.oprname;
 -- Operator classes and their members.
 SELECT c.opcname, am.amname, c.opcintype::regtype, c.opcdefault,
        (SELECT string_agg(a.amopstrategy || ':' || a.amopopr::regoper, ' ' ORDER BY a.amopstrategy)
@@ -413,7 +451,8 @@ CREATE TEMP VIEW type_objects AS
   SELECT 'pg_proc'::regclass AS classoid, oid FROM type_funcs
   UNION ALL SELECT 'pg_proc'::regclass, 'runai.actionset_agg(runai.actionset)'::regprocedure
   UNION ALL SELECT 'pg_type'::regclass, oid FROM pg_type WHERE oid IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
-  UNION ALL SELECT 'pg_operator'::regclass, o.oid FROM pg_operator o JOIN type_funcs f ON f.oid = o.oprcode
+  UNION ALL SELECT 'pg_operator'::regclass, o.oid FROM type_operators o
+  UNION ALL SELECT 'pg_proc'::regclass, o.oprcode FROM type_operators o WHERE o.oprcode NOT IN (SELECT oid FROM type_funcs)
   UNION ALL SELECT 'pg_opclass'::regclass, oid FROM pg_opclass
             WHERE opcintype IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
   UNION ALL SELECT 'pg_opfamily'::regclass, opcfamily FROM pg_opclass
@@ -425,8 +464,7 @@ SELECT pg_describe_object(o.classoid, o.oid, 0) AS without_comment
 FROM type_objects o
 WHERE obj_description(o.oid, o.classoid::regclass::text) IS NULL;
 SELECT count(*) AS objects FROM type_objects;
-DROP VIEW type_objects, type_funcs;
+DROP VIEW type_objects, type_operators, type_funcs;
 
 DROP TABLE sv, wanted, av, cast_target, scopes, typed_bin, typed_bin2, text_bin, scope_in, char_bin, actionset_in, int2_bin, grants;
-RESET search_path;
 DROP EXTENSION runai_rbac;

@@ -1,4 +1,4 @@
--- The tables for people and exports (SPEC section 4): the six views, their columns
+-- The tables for people and exports (SPEC section 4): the seven views, their columns
 -- and comments, who sees which rows, COPY ... CSV and \copy round trips, and
 -- runai.export_users_csv (quoting, the 20,000-row cap and its warning).
 CREATE EXTENSION runai_rbac;
@@ -11,48 +11,63 @@ CREATE EXTENSION runai_rbac;
 SELECT c.relname AS view,
        string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum) AS columns
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' AND c.relname NOT LIKE '\_%'
+ WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v'
  GROUP BY c.relname ORDER BY c.relname;
 
--- Every view and every column explains itself in \d+.
+-- Every view and every column a user can see explains itself in \d+: the columns of
+-- the views and of the tables of schema runai (the predefined resource types and
+-- workload kinds, runai.workloads).
 SELECT c.relname AS view_without_comment FROM pg_class c
  WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' AND obj_description(c.oid, 'pg_class') IS NULL;
 SELECT c.relname, a.attname AS column_without_comment
-  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' AND c.relname NOT LIKE '\_%'
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('v', 'r', 'p')
    AND col_description(c.oid, a.attnum) IS NULL;
+SELECT count(*) AS user_visible_columns
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('v', 'r', 'p');
 SELECT obj_description('runai.export_users_csv()'::regprocedure, 'pg_proc') IS NOT NULL AS export_has_comment;
 -- And so does everything else of the extension in \dn+, \d+, \df+, \dT+ and \do+:
--- no table, view, sequence, function, type, operator or the schema without a comment.
+-- no table, view, sequence, function, type or schema of runai and runai_internal,
+-- and no operator of the types (in pg_catalog) without a comment.
 SELECT kind, object AS without_comment FROM (
-  SELECT 'schema' AS kind, 'runai' AS object WHERE obj_description('runai'::regnamespace, 'pg_namespace') IS NULL
+  SELECT 'schema' AS kind, n.nspname::text AS object FROM pg_namespace n
+   WHERE n.nspname IN ('runai', 'runai_internal') AND obj_description(n.oid, 'pg_namespace') IS NULL
   UNION ALL
   SELECT 'relation', c.oid::regclass::text FROM pg_class c
-   WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+   WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace)
+     AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
      AND obj_description(c.oid, 'pg_class') IS NULL
   UNION ALL
   SELECT 'function', p.oid::regprocedure::text FROM pg_proc p
-   WHERE p.pronamespace = 'runai'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
+   WHERE p.pronamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace)
+     AND obj_description(p.oid, 'pg_proc') IS NULL
   UNION ALL
   SELECT 'type', t.oid::regtype::text FROM pg_type t
    WHERE t.typnamespace = 'runai'::regnamespace AND t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
      AND t.typrelid = 0 AND t.typcategory <> 'A' AND obj_description(t.oid, 'pg_type') IS NULL
   UNION ALL
   SELECT 'operator', o.oid::regoperator::text FROM pg_operator o
-   WHERE o.oprnamespace = 'runai'::regnamespace AND obj_description(o.oid, 'pg_operator') IS NULL
+   WHERE (o.oprleft IN ('runai.scope'::regtype, 'runai.actionset'::regtype)
+          OR o.oprright IN ('runai.scope'::regtype, 'runai.actionset'::regtype))
+     AND obj_description(o.oid, 'pg_operator') IS NULL
 ) missing ORDER BY kind, object;
 
--- Anyone may select from the six views (the rows answer for the caller); nobody but
--- the owner reads the tables behind them or the internal view.
+-- Anyone may select from the seven views (the rows answer for the caller) and read
+-- the predefined resource types and workload kinds; nobody but the owner reads the
+-- tables behind the views or the internal view.
 CREATE ROLE regress_views_nobody;
 SELECT v AS relation, has_table_privilege('regress_views_nobody', v, 'SELECT') AS may_select
   FROM unnest(ARRAY['runai.roles_table', 'runai.role_permissions_table', 'runai.users_table',
                     'runai.access_rules_table', 'runai.applications_table', 'runai.event_history',
-                    'runai.users', 'runai.access_rules', 'runai.applications', 'runai.events',
-                    'runai._access_rules_within_reach']) v;
--- Only the per-row view is a security barrier (see src/sql/50_views.sql).
-SELECT c.relname, c.reloptions FROM pg_class c
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' ORDER BY c.relname;
+                    'runai.scopes_table', 'runai.resource_types', 'runai.workload_kinds',
+                    'runai_internal.users', 'runai_internal.access_rules', 'runai_internal.applications',
+                    'runai_internal.events', 'runai_internal.scopes', 'runai_internal.roles',
+                    'runai_internal.access_rules_within_reach']) v;
+-- Only the per-row views are security barriers (see src/sql/80_code_views.sql).
+SELECT c.oid::regclass AS view, c.reloptions FROM pg_class c
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'v'
+ ORDER BY c.oid::regclass::text;
 
 -- ===========================================================================
 -- An organisation
@@ -70,13 +85,13 @@ SELECT runai.create_scope('project', 'chat', 'Chat', 'department/nlp');
 -- is the same in every run.  zed's created_by and the application's name carry a
 -- comma, quotes and a newline; nina's created_by a newline alone, rex's is empty
 -- (CSV writes "" for it, and nothing for NULL).
-INSERT INTO runai.users (email, type, last_login, created_by, created_at, updated_at) VALUES
+INSERT INTO runai_internal.users (email, type, last_login, created_by, created_at, updated_at) VALUES
   ('admin@acme.io', 'local', '2024-05-03 09:00:00+00', 'postgres', '2024-05-01 10:00:00+00', '2024-05-01 10:00:00+00'),
   ('dora@acme.io',  'local', '2024-05-02 09:30:00+00', 'admin@acme.io', '2024-05-01 11:00:00+00', '2024-05-02 08:00:00+00'),
   ('rex@acme.io',   'sso',   '2024-05-03 12:00:00+00', '', '2024-05-01 12:00:00+00', '2024-05-01 12:00:00+00'),
   ('nina@acme.io',  'local', NULL, E'import job\nbatch 7', '2024-05-01 13:00:00+00', '2024-05-01 13:00:00+00'),
   ('zed@acme.io',   'local', NULL, E'Doe, "Jane"\nAdmin', '2024-05-01 14:00:00+00', '2024-05-01 14:00:00+00');
-INSERT INTO runai.applications (name, client_id, secret_hash, last_login, created_by, created_at, updated_at) VALUES
+INSERT INTO runai_internal.applications (name, client_id, secret_hash, last_login, created_by, created_at, updated_at) VALUES
   (E'ci, "bot"\nv2', 'client-ci', 'not-a-secret', '2024-05-04 00:00:00+00', 'admin@acme.io', '2024-05-01 15:00:00+00', '2024-05-01 15:00:00+00');
 
 SELECT runai.add_access_rule('user', 'admin@acme.io', 'System administrator', 'system') AS rule_admin;
@@ -87,9 +102,9 @@ SELECT runai.add_access_rule('group', E'vision, "core"\nteam', 'L2 researcher', 
 SELECT runai.add_access_rule('app', E'ci, "bot"\nv2', 'ML engineer', 'project/chat') AS rule_app;
 SELECT runai.add_access_rule('user', 'nina@acme.io', 'Viewer', 'project/segment', now() + interval '1 day') AS rule_nina;
 -- An expired rule (add_access_rule refuses a past expiry, so it is inserted directly).
-INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
+INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
 SELECT 'user', 'nina@acme.io', id, 'project/detect', 'postgres', now() - interval '1 day'
-  FROM runai.roles WHERE name = 'Viewer';
+  FROM runai_internal.roles WHERE name = 'Viewer';
 
 -- Database roles that act as the users (schema runai is usable by PUBLIC).
 CREATE ROLE regress_views_admin;
@@ -103,11 +118,13 @@ SELECT runai.bind_db_role('admin@acme.io', 'regress_views_admin'),
 
 -- How many rows each view shows to the current role.
 CREATE FUNCTION pg_temp.visible() RETURNS TABLE (roles bigint, role_permissions bigint, users bigint,
-                                                 access_rules bigint, applications bigint, events bigint)
+                                                 access_rules bigint, applications bigint, events bigint,
+                                                 scopes bigint)
 LANGUAGE sql AS $$
   SELECT (SELECT count(*) FROM runai.roles_table), (SELECT count(*) FROM runai.role_permissions_table),
          (SELECT count(*) FROM runai.users_table), (SELECT count(*) FROM runai.access_rules_table),
-         (SELECT count(*) FROM runai.applications_table), (SELECT count(*) FROM runai.event_history)
+         (SELECT count(*) FROM runai.applications_table), (SELECT count(*) FROM runai.event_history),
+         (SELECT count(*) FROM runai.scopes_table)
 $$;
 
 -- ===========================================================================
@@ -116,7 +133,7 @@ $$;
 
 -- A database superuser sees every row (as it bypasses row-level security).
 SELECT * FROM pg_temp.visible();
-SELECT (SELECT count(*) FROM runai.access_rules) AS rules_in_table, (SELECT count(*) FROM runai.events) AS events_in_table;
+SELECT (SELECT count(*) FROM runai_internal.access_rules) AS rules_in_table, (SELECT count(*) FROM runai_internal.events) AS events_in_table;
 
 -- The System administrator (at system) sees every row too.
 SET ROLE regress_views_admin;
@@ -132,6 +149,9 @@ SELECT action, result, subject, subject_type, entity_type, entity_name, entity_i
 SELECT * FROM runai.role_permissions_table WHERE entity IN ('Users', 'Access rules') AND role LIKE 'Department%' ORDER BY role, entity;
 SELECT role, created_by, creation_time IS NOT NULL AS has_time, description
   FROM runai.roles_table WHERE role IN ('L1 researcher', 'Viewer') ORDER BY role;
+-- Every scope, the root included (it holds tenant view at system).
+SELECT scope, type, name, parent, created_by, creation_time IS NOT NULL AS has_time
+  FROM runai.scopes_table ORDER BY scope;
 RESET ROLE;
 
 -- A Department administrator of vision: the roles, the users (users view), the
@@ -145,25 +165,31 @@ SELECT id, type, subject, role, scope FROM runai.access_rules_table ORDER BY id;
 SELECT "user", access_rules FROM runai.users_table ORDER BY "user";
 SELECT application, access_rules FROM runai.applications_table;
 SELECT count(*) AS nina_rules_seen FROM runai.access_rules_table WHERE subject = 'user:nina@acme.io';
+-- The scopes of its department: the department (department view) and its projects
+-- (project view); not the cluster, the tenant or the root above it, nor nlp.
+SELECT scope, type, name, parent FROM runai.scopes_table ORDER BY scope;
 RESET ROLE;
 
--- An L1 and L2 researcher: nothing in any of these views.
+-- An L1 and L2 researcher: nothing in any of these views but its own projects.
 SET ROLE regress_views_rex;
 SELECT * FROM pg_temp.visible();
 SELECT * FROM runai.users_table;
+SELECT scope, type, parent FROM runai.scopes_table ORDER BY scope;
 RESET ROLE;
 
--- A Viewer (at a project): no view permission on any of these entities either.
+-- A Viewer (at a project): no view permission on any of these entities either, but
+-- its project (its expired rule at project/detect shows nothing).
 SET ROLE regress_views_nina;
 SELECT * FROM pg_temp.visible();
+SELECT scope FROM runai.scopes_table;
 RESET ROLE;
 
 -- A role without a Run:ai subject sees nothing.
 SET ROLE regress_views_nobody;
 SELECT * FROM pg_temp.visible();
 -- and cannot go around the views.
-SELECT count(*) FROM runai.users;
-SELECT count(*) FROM runai._access_rules_within_reach;
+SELECT count(*) FROM runai_internal.users;
+SELECT count(*) FROM runai_internal.access_rules_within_reach;
 RESET ROLE;
 
 -- A rule change is seen by the views at once: rex becomes a Department
@@ -211,6 +237,7 @@ SELECT count(*) FROM runai.users_table WHERE pg_temp.peek("user");
 SELECT count(*) FROM runai.access_rules_table WHERE pg_temp.peek(subject) OR pg_temp.peek(id);
 SELECT count(*) FROM runai.applications_table WHERE pg_temp.peek(application);
 SELECT count(*) FROM runai.event_history WHERE pg_temp.peek(entity_name);
+SELECT count(*) FROM runai.scopes_table WHERE pg_temp.peek(scope) AND pg_temp.peek(name);
 SELECT pg_temp.seen() AS rex_peeked_at;
 RESET ROLE;
 
@@ -218,6 +245,7 @@ SET ROLE regress_views_nobody;
 SELECT set_config('regress.seen', '', false) AS reset;
 SELECT count(*) FROM runai.users_table u JOIN runai.access_rules_table r ON pg_temp.peek(u."user" || r.subject);
 SELECT count(*) FROM runai.roles_table WHERE pg_temp.peek(role);
+SELECT count(*) FROM runai.scopes_table WHERE pg_temp.peek(scope) OR pg_temp.peek(parent);
 SELECT pg_temp.seen() AS nobody_peeked_at;
 RESET ROLE;
 
@@ -358,10 +386,10 @@ SELECT (SELECT count(*) FROM export_lines) AS export_lines, (SELECT count(*) FRO
 
 -- The cap: with 20,010 users the export has the first 20,000 (sorted by user) and
 -- warns, with a detail and a hint, that 10 were left out.
-INSERT INTO runai.users (email, type, created_by, created_at, updated_at)
+INSERT INTO runai_internal.users (email, type, created_by, created_at, updated_at)
 SELECT format('bulk%s@example.com', lpad(i::text, 5, '0')), 'sso', 'regress', '2024-06-01 00:00:00+00', '2024-06-01 00:00:00+00'
   FROM generate_series(1, 20005) i;
-ANALYZE runai.users;
+ANALYZE runai_internal.users;
 SET ROLE regress_views_admin;
 SELECT count(*) AS users_visible FROM runai.users_table;
 \set VERBOSITY default

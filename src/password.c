@@ -1,7 +1,7 @@
 /*
  * password.c
  *    SCRAM-SHA-256 verifiers, random tokens and digests (see password.h), and their
- *    SQL wrappers for the identity functions of src/sql/30_identity.sql.
+ *    SQL wrappers for the identity functions of src/sql/60_code_identity.sql.
  *
  * Nothing here logs, stores or reports a password, secret or token: errors name
  * only what went wrong.  The SQL wrappers are executable by the extension owner

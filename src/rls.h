@@ -4,7 +4,7 @@
  *    policies that runai.protect creates, the per-scan arrays of permitted keys,
  *    and the planner support function that turns a check into an index condition.
  *
- * The SQL-callable functions are declared in src/sql/40_rls.sql; this header
+ * The SQL-callable functions are declared in src/sql/70_code_rls.sql; this header
  * exports what other modules must call.
  */
 #ifndef RUNAI_RBAC_RLS_H

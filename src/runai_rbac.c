@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "hints.h"
 #include "lockout.h"
 #include "rls.h"
 #include "session.h"
@@ -41,5 +42,6 @@ _PG_init(void)
 	rbac_session_init();
 	rbac_lockout_init();
 	rbac_rls_init();
+	rbac_hints_init();
 	MarkGUCPrefixReserved("runai");
 }

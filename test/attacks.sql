@@ -13,22 +13,26 @@
 -- schema public (PostgreSQL 15 does not allow that by default).
 --
 -- The attacks, most of them generated from the catalog:
---   A. reads and writes of every table, sequence and view of schema runai, and row
---      level security of runai.workloads (hidden rows, WITH CHECK, leaks through
---      errors and non-leakproof functions);
+--   A. reads and writes of every table, sequence and view of schemas runai and
+--      runai_internal (the predefined resource types and workload kinds may be
+--      read), and row level security of runai.workloads (hidden rows, WITH CHECK,
+--      leaks through errors and non-leakproof functions);
 --   B. DDL on them: triggers, policies, rules, ALTER TABLE, indexes, GRANT to itself,
---      replacing functions, the guard event trigger, the extension and the schema;
+--      replacing functions, the guard event trigger, the extension, the schemas,
+--      and operators planted in pg_catalog;
 --   C. SET, SET LOCAL, set_config, RESET and ALTER ROLE SET of every runai.* setting
 --      (and of invented ones), including a replayed runai.authenticated_session;
 --   D. SET ROLE to roles it is and is not a member of;
 --   E. every predefined role granted at five scopes (allowed exactly when the
 --      attacker holds every permission of the role there), groups, bindings, users,
 --      applications, lookups about others, and probing whether a user exists;
---   F. every internal function runai._*;
+--   F. every internal function of runai_internal but those PostgreSQL runs as the
+--      querying role (the types' and row-level security's);
 --   G. wrong passwords, secrets and tokens, which must never be echoed;
 --   H. every public function and view with the built-ins they might use shadowed by
 --      the attacker's functions, aggregates and operators in public (before
---      pg_catalog in search_path) and views in pg_temp named like every table.
+--      pg_catalog in search_path), operators of the extension's types planted there
+--      too, and views in pg_temp named like every table.
 -- Every attempt runs in a subtransaction that is rolled back after its outcome is
 -- recorded (pg_temp.attempt); the assertions come afterwards, as the superuser.
 -- An attempt passes when its SQLSTATE is one of those expected ('ok': no error),
@@ -78,7 +82,7 @@ BEGIN
   PERFORM runai.create_scope('project', 'at-q', 'Hidden project', 'department/at-d2');
 
   -- the administrator: bootstrapped, or a local user given the role
-  IF NOT EXISTS (SELECT 1 FROM runai.access_rules r JOIN runai.roles ro ON ro.id = r.role_id
+  IF NOT EXISTS (SELECT 1 FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id
                   WHERE ro.name = 'System administrator' AND r.subject_type = 'user') THEN
     pw := runai.bootstrap('root@attack.test');
     INSERT INTO secrets VALUES ('bootstrap temporary password', pw);
@@ -87,7 +91,7 @@ BEGIN
     INSERT INTO secrets VALUES ('temporary password', pw);
     PERFORM runai.add_access_rule('user', 'root@attack.test', 'System administrator', 'system');
   END IF;
-  SELECT r.id INTO rid FROM runai.access_rules r JOIN runai.roles ro ON ro.id = r.role_id
+  SELECT r.id INTO rid FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id
    WHERE ro.name = 'System administrator' AND r.subject = 'root@attack.test';
   PERFORM runai.bind_db_role('root@attack.test', 'regress_at_admin');
 
@@ -132,9 +136,9 @@ END
 $$;
 
 -- The stored verifiers and digests are secret too.
-INSERT INTO secrets SELECT 'password verifier of ' || email, password_hash FROM runai.users WHERE password_hash IS NOT NULL;
-INSERT INTO secrets SELECT 'secret verifier of ' || name, secret_hash FROM runai.applications;
-INSERT INTO secrets SELECT 'token digest', pg_catalog.encode(token_hash, 'hex') FROM runai.sessions;
+INSERT INTO secrets SELECT 'password verifier of ' || email, password_hash FROM runai_internal.users WHERE password_hash IS NOT NULL;
+INSERT INTO secrets SELECT 'secret verifier of ' || name, secret_hash FROM runai_internal.applications;
+INSERT INTO secrets SELECT 'token digest', pg_catalog.encode(token_hash, 'hex') FROM runai_internal.sessions;
 
 -- Workloads in a visible and a hidden project (when runai.workloads exists).
 DO $$
@@ -213,9 +217,12 @@ BEGIN
 END
 $$;
 
--- A. Direct reads and writes of every table of schema runai, and of its sequences.
+-- A. Direct reads and writes of every table of the extension, and of its sequences.
+--    Everyone may read the predefined resource types and workload kinds.
 INSERT INTO attacks (who, attack, sql, expected)
-SELECT w.who, pg_catalog.format('%s %s', x.verb, c.oid::regclass), pg_catalog.format(x.stmt, c.oid::regclass, a.attname), '{42501}'
+SELECT w.who, pg_catalog.format('%s %s', x.verb, c.oid::regclass), pg_catalog.format(x.stmt, c.oid::regclass, a.attname),
+       CASE WHEN x.verb = 'SELECT' AND c.oid IN ('runai.resource_types'::regclass, 'runai.workload_kinds'::regclass)
+            THEN '{ok}' ELSE '{42501}' END::text[]
   FROM pg_catalog.pg_class c
   JOIN LATERAL (SELECT a.attname FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -228,13 +235,13 @@ SELECT w.who, pg_catalog.format('%s %s', x.verb, c.oid::regclass), pg_catalog.fo
                     ('DELETE', 'DELETE FROM %s'),
                     ('TRUNCATE', 'TRUNCATE %s'),
                     ('LOCK', 'LOCK TABLE %s IN ACCESS EXCLUSIVE MODE')) x(verb, stmt)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p')
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind IN ('r', 'p')
    AND c.oid IS DISTINCT FROM pg_catalog.to_regclass('runai.workloads');
 
 INSERT INTO attacks (who, attack, sql, expected)
 SELECT w.who, 'setval ' || c.oid::regclass, pg_catalog.format('SELECT pg_catalog.setval(%L, 1)', c.oid::regclass::text), '{42501}'
   FROM pg_catalog.pg_class c CROSS JOIN (VALUES ('low'), ('dept')) w(who)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'S';
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'S';
 
 -- Views: never writable; the internal ones not even readable.
 INSERT INTO attacks (who, attack, sql, expected)
@@ -249,11 +256,11 @@ SELECT w.who, pg_catalog.format('%s %s', x.verb, c.oid::regclass), pg_catalog.fo
  CROSS JOIN (VALUES ('INSERT', 'INSERT INTO %s DEFAULT VALUES'),
                     ('UPDATE', 'UPDATE %s SET %2$I = DEFAULT'),
                     ('DELETE', 'DELETE FROM %s')) x(verb, stmt)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v';
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'v';
 INSERT INTO attacks (who, attack, sql, expected)
 SELECT w.who, 'SELECT ' || c.oid::regclass, pg_catalog.format('SELECT count(*) FROM %s', c.oid::regclass), '{42501}'
   FROM pg_catalog.pg_class c CROSS JOIN (VALUES ('low'), ('dept')) w(who)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' AND c.relname ~ '^_';
+ WHERE c.relnamespace = 'runai_internal'::regnamespace AND c.relkind = 'v';
 
 -- runai.workloads: granted to PUBLIC, guarded by row-level security.
 INSERT INTO attacks (who, attack, sql, returns, expected, check_expected)
@@ -292,16 +299,19 @@ SELECT w.who, pg_catalog.format('%s on %s', x.verb, c.oid::regclass),
    ('COMMENT', $s$COMMENT ON TABLE %s IS 'pwned'$s$, '{42501}'),
    ('DROP TABLE', 'DROP TABLE %s', '{42501}')
  ) x(verb, stmt, expected)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p');
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind IN ('r', 'p');
 
--- GRANT without the grant option is a no-op with a warning; the privilege must not appear.
+-- GRANT without the grant option is a no-op with a warning; the privilege must not
+-- appear (for the predefined tables everyone reads: no privilege but SELECT).
 INSERT INTO attacks (who, attack, sql, expected, check_sql, check_expected)
 SELECT w.who, 'GRANT ALL ON ' || c.oid::regclass || ' to itself',
        pg_catalog.format('GRANT ALL ON %s TO CURRENT_USER', c.oid::regclass), '{ok,42501}',
-       pg_catalog.format($s$SELECT pg_catalog.has_table_privilege(%L, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER')::text$s$,
-                         c.oid::regclass::text), 'false'
+       pg_catalog.format($s$SELECT pg_catalog.has_table_privilege(%L, %L)::text$s$, c.oid::regclass::text,
+                         CASE WHEN c.oid IN ('runai.resource_types'::regclass, 'runai.workload_kinds'::regclass)
+                              THEN 'INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER'
+                              ELSE 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER' END), 'false'
   FROM pg_catalog.pg_class c CROSS JOIN (VALUES ('low'), ('dept')) w(who)
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p')
+ WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind IN ('r', 'p')
    AND c.oid IS DISTINCT FROM pg_catalog.to_regclass('runai.workloads');
 
 INSERT INTO attacks (who, attack, sql, expected)
@@ -310,20 +320,31 @@ SELECT w.who, x.attack, x.sql, x.expected
  CROSS JOIN (VALUES
    ('create a table in schema runai', 'CREATE TABLE runai.regress_at_t (x integer)', '{42501}'::text[]),
    ('create a function in schema runai', 'CREATE FUNCTION runai.regress_at_f() RETURNS integer LANGUAGE sql AS $$SELECT 1$$', '{42501}'),
+   ('create a table in schema runai_internal', 'CREATE TABLE runai_internal.regress_at_t (x integer)', '{42501}'),
+   ('create a function in schema runai_internal', 'CREATE FUNCTION runai_internal.regress_at_f() RETURNS integer LANGUAGE sql AS $$SELECT 1$$', '{42501}'),
    ('replace runai.can', $s$CREATE OR REPLACE FUNCTION runai.can(text, text, runai.scope) RETURNS boolean LANGUAGE sql AS 'SELECT true'$s$, '{42501}'),
-   ('make an internal function SECURITY DEFINER', 'ALTER FUNCTION runai._require(text, text, runai.scope) SECURITY DEFINER', '{42501}'),
+   ('replace the check of the policies', $s$CREATE OR REPLACE FUNCTION runai_internal.rls_check(runai.scope, text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true'$s$, '{42501}'),
+   ('replace the body of scope =', $s$CREATE OR REPLACE FUNCTION runai_internal.scope_eq(runai.scope, runai.scope) RETURNS boolean LANGUAGE sql AS 'SELECT true'$s$, '{42501}'),
+   ('plant scope = scope in pg_catalog', 'CREATE OPERATOR pg_catalog.=== (LEFTARG = runai.scope, RIGHTARG = runai.scope, FUNCTION = runai_internal.scope_eq)', '{42501}'),
+   ('plant scope = varchar in pg_catalog', 'CREATE OPERATOR pg_catalog.= (LEFTARG = runai.scope, RIGHTARG = varchar, FUNCTION = runai_internal.scope_eq_text)', '{42501}'),
+   ('move the operator scope = scope', 'ALTER OPERATOR pg_catalog.= (runai.scope, runai.scope) SET SCHEMA public', '{42501}'),
+   ('drop the operator scope = scope', 'DROP OPERATOR pg_catalog.= (runai.scope, runai.scope)', '{42501}'),
+   ('take the operator class of scopes', 'ALTER OPERATOR CLASS runai_internal.scope_ops USING btree OWNER TO CURRENT_USER', '{42501}'),
+   ('make an internal function SECURITY DEFINER', 'ALTER FUNCTION runai_internal.require(text, text, runai.scope) SECURITY DEFINER', '{42501}'),
    ('take ownership of runai.can', 'ALTER FUNCTION runai.can(text, text, runai.scope) OWNER TO CURRENT_USER', '{42501}'),
-   ('grant itself an internal function', 'GRANT EXECUTE ON FUNCTION runai._require(text, text, runai.scope) TO CURRENT_USER', '{ok,42501}'),
+   ('grant itself an internal function', 'GRANT EXECUTE ON FUNCTION runai_internal.require(text, text, runai.scope) TO CURRENT_USER', '{ok,42501}'),
    ('disable the guard event trigger', 'ALTER EVENT TRIGGER runai_rbac_guard_triggers DISABLE', '{42501}'),
    ('drop the guard event trigger', 'DROP EVENT TRIGGER runai_rbac_guard_triggers', '{42501}'),
    ('update the extension', 'ALTER EXTENSION runai_rbac UPDATE', '{42501}'),
    ('drop the extension', 'DROP EXTENSION runai_rbac CASCADE', '{42501}'),
    ('drop schema runai', 'DROP SCHEMA runai CASCADE', '{42501}'),
    ('rename schema runai', 'ALTER SCHEMA runai RENAME TO regress_at_runai', '{42501}'),
+   ('drop schema runai_internal', 'DROP SCHEMA runai_internal CASCADE', '{42501}'),
+   ('rename schema runai_internal', 'ALTER SCHEMA runai_internal RENAME TO regress_at_internal', '{42501}'),
    ('its own DDL still works (event trigger)', 'ALTER TABLE public.regress_at_mine ADD COLUMN extra integer', '{ok}')
  ) x(attack, sql, expected);
 DELETE FROM attacks WHERE attack = 'its own DDL still works (event trigger)' AND who = 'low';   -- dept's table
-UPDATE attacks SET check_sql = $s$SELECT pg_catalog.has_function_privilege('runai._require(text, text, runai.scope)', 'EXECUTE')::text$s$,
+UPDATE attacks SET check_sql = $s$SELECT pg_catalog.has_function_privilege('runai_internal.require(text, text, runai.scope)', 'EXECUTE')::text$s$,
                    check_expected = 'false'
  WHERE attack = 'grant itself an internal function';
 -- the last one is not an attack: the guard event trigger must not get in the way of
@@ -382,14 +403,14 @@ CREATE TEMP TABLE grant_targets AS
 SELECT w.who, w.email, s.scope, ro.name AS role, ro.tenant_wide,
        runai.has_permission('user:' || w.email, 'access_rules', 'create', s.scope::runai.scope)
        AND NOT EXISTS (
-         SELECT 1 FROM runai.role_permissions rp
+         SELECT 1 FROM runai_internal.role_permissions rp
            JOIN runai.resource_types t ON t.id = rp.resource_type_id
           CROSS JOIN unnest(runai.actions(rp.actions)) act
           WHERE rp.role_id = ro.id
             AND NOT runai.has_permission('user:' || w.email, t.name, act, s.scope::runai.scope)) AS holds
   FROM (VALUES ('low', 'low@attack.test'), ('dept', 'dept@attack.test')) w(who, email)
  CROSS JOIN (VALUES ('project/at-p'), ('department/at-d'), ('department/at-d2'), ('tenant/at-t'), ('system')) s(scope)
- CROSS JOIN runai.roles ro;
+ CROSS JOIN runai_internal.roles ro;
 INSERT INTO attacks (who, attack, sql, expected)
 SELECT g.who, pg_catalog.format('grant %s at %s', g.role, g.scope),
        pg_catalog.format($s$SELECT runai.add_access_rule('user', 'accomplice@attack.test', %L, %L)$s$, g.role, g.scope),
@@ -425,7 +446,7 @@ SELECT w.who, x.attack, x.sql, x.expected, NULL
    ('learn whether a user exists (groups)', $s$SELECT runai.set_user_groups('nobody@attack.test', '{}')$s$, '{42501}'),
    ('learn whether a user exists (reset)', $s$SELECT runai.reset_password('nobody@attack.test')$s$, '{42501}'),
    ('learn whether a user exists (delete)', $s$SELECT runai.delete_user('nobody@attack.test')$s$, '{42501}'),
-   ('protect an extension table', $s$SELECT runai.protect('runai.access_rules', 'scope')$s$, '{42501}'),
+   ('protect an extension table', $s$SELECT runai.protect('runai_internal.access_rules', 'scope')$s$, '{42501}'),
    ('unprotect runai.workloads', $s$SELECT runai.unprotect('runai.workloads')$s$, '{42501,42P01}')
  ) x(attack, sql, expected);
 -- ...and what a Department administrator may do within its department still works
@@ -433,7 +454,9 @@ INSERT INTO attacks (who, attack, sql, expected) VALUES
   ('dept', 'who can act in its own department (allowed)', $s$SELECT count(*) FROM runai.who_can('workloads', 'view', 'project/at-p')$s$, '{ok}'),
   ('dept', 'create a project in its department (allowed)', $s$SELECT runai.create_scope('project', 'at-new', 'New', 'department/at-d')$s$, '{ok}');
 
--- F. The internal functions runai._*: not executable.  The arguments are not NULL:
+-- F. The internal functions of runai_internal: not executable, except the support
+--    functions of the types and row-level security's functions, which PostgreSQL runs
+--    as the querying role (sql/api.sql lists them).  The arguments are not NULL:
 --    the planner folds a STRICT function of a NULL to NULL without calling it.
 INSERT INTO attacks (who, attack, sql, expected)
 SELECT w.who, 'call ' || p.oid::regprocedure,
@@ -450,7 +473,7 @@ SELECT w.who, 'call ' || p.oid::regprocedure,
                                                  WHEN 'interval' THEN '1 day'
                                                  WHEN 'timestamp with time zone' THEN '2100-01-01'
                                                  WHEN 'jsonb' THEN '{}'
-                                                 WHEN 'regclass' THEN 'runai.scopes'
+                                                 WHEN 'regclass' THEN 'runai_internal.scopes'
                                                  WHEN 'regrole' THEN 'regress_at_low'
                                                  WHEN 'text[]' THEN '{x}'
                                                  WHEN 'bytea' THEN '\x00'
@@ -461,10 +484,13 @@ SELECT w.who, 'call ' || p.oid::regprocedure,
                             JOIN pg_catalog.pg_type ty ON ty.oid = u.t)),
        CASE WHEN 'internal'::regtype = ANY (p.proargtypes::oid[]) THEN '{42501,42804,42846,42883}'::text[] ELSE '{42501}' END
   FROM pg_catalog.pg_proc p CROSS JOIN (VALUES ('low'), ('dept')) w(who)
- WHERE p.pronamespace = 'runai'::regnamespace AND p.proname ~ '^_' AND p.prokind = 'f';
+ WHERE p.pronamespace = 'runai_internal'::regnamespace AND p.prokind = 'f'
+   AND p.proname !~ '^(scope|actionset)_(in|out|recv|send|eq|ne|lt|le|gt|ge|cmp|hash|hash_extended|contains|contained|overlaps|union|intersect)$'
+   AND p.proname !~ '^(scope_(eq|ne|lt|le|gt|ge)_text|text_(eq|ne|lt|le|gt|ge)_scope)$'
+   AND p.proname !~ '^rls_(check|scope_keys|id_keys_(text|integer|bigint|uuid)|gate|validate)$';
 -- refused by EXECUTE privilege (not merely by what the body reads)
 UPDATE attacks SET message_re = '^permission denied for function '
- WHERE attack LIKE 'call runai.\_%' AND expected = '{42501}';
+ WHERE attack LIKE 'call runai\_internal.%' AND expected = '{42501}';
 
 -- G. Reading secrets through errors: wrong passwords, secrets and tokens are never
 --    echoed back.
@@ -622,13 +648,21 @@ BEGIN
   CREATE FUNCTION public.regress_at_shadow_scope_eq(runai.scope, runai.scope) RETURNS boolean LANGUAGE plpgsql
     AS $f$BEGIN PERFORM public.regress_at_shadow('operator scope = scope'); RETURN NULL; END$f$;
   CREATE OPERATOR public.= (LEFTARG = runai.scope, RIGHTARG = runai.scope, FUNCTION = public.regress_at_shadow_scope_eq);
-  -- temporary views named like every table of schema runai, with the same columns
+  CREATE OPERATOR public.< (LEFTARG = runai.scope, RIGHTARG = runai.scope, FUNCTION = public.regress_at_shadow_scope_eq);
+  CREATE FUNCTION public.regress_at_shadow_scope_text(runai.scope, text) RETURNS boolean LANGUAGE plpgsql
+    AS $f$BEGIN PERFORM public.regress_at_shadow('operator scope = text'); RETURN NULL; END$f$;
+  CREATE OPERATOR public.= (LEFTARG = runai.scope, RIGHTARG = text, FUNCTION = public.regress_at_shadow_scope_text);
+  CREATE FUNCTION public.regress_at_shadow_actionset(runai.actionset, runai.actionset) RETURNS boolean LANGUAGE plpgsql
+    AS $f$BEGIN PERFORM public.regress_at_shadow('operator actionset @> actionset'); RETURN NULL; END$f$;
+  CREATE OPERATOR public.@> (LEFTARG = runai.actionset, RIGHTARG = runai.actionset, FUNCTION = public.regress_at_shadow_actionset);
+  CREATE OPERATOR public.= (LEFTARG = runai.actionset, RIGHTARG = runai.actionset, FUNCTION = public.regress_at_shadow_actionset);
+  -- temporary views named like every table of the extension, with the same columns
   FOR t IN SELECT c.relname,
                   pg_catalog.string_agg(pg_catalog.format('NULL::%s AS %I', pg_catalog.format_type(a.atttypid, a.atttypmod), a.attname),
                                         ', ' ORDER BY a.attnum) AS cols
              FROM pg_catalog.pg_class c
              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+            WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v')
             GROUP BY c.relname LOOP
     EXECUTE pg_catalog.format('CREATE TEMP VIEW %I AS SELECT %s FROM public.regress_at_shadow(%L) x',
                               t.relname, t.cols, 'pg_temp.' || t.relname);
@@ -662,7 +696,7 @@ SELECT a.n, a.who, a.attack, a.expected, l.sqlstate, l.message, l.detail, l.hint
                         WHERE pg_catalog.strpos(concat_ws(' ', l.message, l.detail, l.hint, l.answer), f) > 0) AS pass
   FROM attacks a LEFT JOIN attack_log l ON l.n = a.n;
 
-SELECT plan((SELECT count(*)::int FROM verdicts) + 9);
+SELECT plan((SELECT count(*)::int FROM verdicts) + 10);
 
 SELECT ok(pass, pg_catalog.format('%s: %s -> %s%s', who, attack, pg_catalog.array_to_string(expected, '|'),
                                   CASE WHEN pass THEN '' ELSE ' (got ' || coalesce(sqlstate, 'nothing') || ')' END))
@@ -679,29 +713,36 @@ SELECT is((SELECT NOT is_called FROM public.regress_at_leak_hits), true,
           'the attacker''s non-leakproof function never saw a hidden row');
 
 -- SECURITY DEFINER functions (and every SQL and PL/pgSQL function of the extension)
--- pin search_path with pg_temp last
+-- pin search_path with pg_temp last.  SQL functions with a standard body (BEGIN
+-- ATOMIC or RETURN) need not: their body is bound to objects when it is created,
+-- never looked up by name again; the bodies of the scope/text operators are such
+-- functions without a SET clause, so that the planner can inline them.
 SELECT is((SELECT pg_catalog.string_agg(p.oid::regprocedure::text, ', ')
              FROM pg_catalog.pg_proc p
-            WHERE p.pronamespace = 'runai'::regnamespace
+            WHERE p.pronamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace)
               AND (p.prosecdef OR p.prolang IN (SELECT oid FROM pg_catalog.pg_language WHERE lanname IN ('sql', 'plpgsql')))
+              AND NOT (p.prosqlbody IS NOT NULL AND NOT p.prosecdef)
               AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c ~ '^search_path=pg_catalog, *pg_temp$')),
-          NULL, 'every SECURITY DEFINER, SQL and PL/pgSQL function of runai pins search_path = pg_catalog, pg_temp');
+          NULL, 'every SECURITY DEFINER, SQL and PL/pgSQL function of runai and runai_internal pins search_path = pg_catalog, pg_temp, or has a standard body');
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
+            WHERE p.pronamespace = 'runai_internal'::regnamespace AND p.prosqlbody IS NOT NULL AND p.proconfig IS NULL),
+          12, 'the twelve bodies of the scope/text operators are standard SQL bodies the planner inlines');
 
 -- no secret is readable afterwards: not in any view, the event history, or a column
 -- of a view named like a secret
 SELECT is((SELECT pg_catalog.string_agg(DISTINCT a.attrelid::regclass || '.' || a.attname, ', ')
              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-            WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
+            WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'v' AND a.attnum > 0
               AND a.attname ~* '(password|secret|token|hash|verifier)'),
-          NULL, 'no view of runai has a column for a password, secret, token or hash');
+          NULL, 'no view of the extension has a column for a password, secret, token or hash');
 CREATE TEMP TABLE exposed (relation text, what text);
 DO $$
 DECLARE
   v regclass;
 BEGIN
   FOR v IN SELECT c.oid FROM pg_catalog.pg_class c
-            WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind = 'v'
-               OR c.oid = 'runai.events'::regclass LOOP
+            WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'v'
+               OR c.oid = 'runai_internal.events'::regclass LOOP
     EXECUTE pg_catalog.format(
       'INSERT INTO pg_temp.exposed SELECT %L, s.what FROM pg_temp.secrets s WHERE EXISTS (SELECT 1 FROM %s x WHERE pg_catalog.strpos(x::text, s.value) > 0)',
       v::text, v);
@@ -711,13 +752,13 @@ $$;
 SELECT is((SELECT count(*) FROM secrets), (SELECT count(*) FROM secrets WHERE value IS NOT NULL AND length(value) >= 16),
           'the fixture produced its secrets (passwords, secrets, tokens, verifiers)');
 SELECT is((SELECT pg_catalog.string_agg(relation || ': ' || what, '; ') FROM exposed), NULL,
-          'no password, secret, token, verifier or digest appears in a view or in runai.events (read as a superuser)');
-SELECT ok((SELECT bool_and(password_hash LIKE 'SCRAM-SHA-256$%') FROM runai.users WHERE password_hash IS NOT NULL)
-          AND (SELECT bool_and(secret_hash LIKE 'SCRAM-SHA-256$%') FROM runai.applications),
+          'no password, secret, token, verifier or digest appears in a view or in runai_internal.events (read as a superuser)');
+SELECT ok((SELECT bool_and(password_hash LIKE 'SCRAM-SHA-256$%') FROM runai_internal.users WHERE password_hash IS NOT NULL)
+          AND (SELECT bool_and(secret_hash LIKE 'SCRAM-SHA-256$%') FROM runai_internal.applications),
           'passwords and application secrets are stored as SCRAM-SHA-256 verifiers');
 
 -- the attacks left everything as it was
-SELECT is((SELECT count(*) FROM runai.access_rules WHERE subject = 'accomplice@attack.test'), 0::bigint,
+SELECT is((SELECT count(*) FROM runai_internal.access_rules WHERE subject = 'accomplice@attack.test'), 0::bigint,
           'no rule for the accomplice survived');
 SELECT is((SELECT count(*) FROM attack_log), (SELECT count(*) FROM attacks), 'every attack was attempted');
 

@@ -1,9 +1,12 @@
 -- The bad input matrix (SPEC section 7, "Bad input"; issue 7 item 1).
 --
--- The cases are generated from the catalog, not written by hand: every function of
--- schema runai whose name does not start with an underscore (pg_proc), except type
--- I/O, operator and operator-class support functions and aggregates, is called with
--- each of its arguments in turn replaced by a bad value, the others being good:
+-- The cases are generated from the catalog, not written by hand: every function an
+-- ordinary role may call -- every function of schema runai (the documented
+-- interface), and the functions of schema runai_internal that PostgreSQL runs as
+-- the querying role (row-level security's checks, key arrays, gate and
+-- validation) -- except type I/O, operator and operator-class support functions
+-- and aggregates, is called with each of its arguments in turn replaced by a bad
+-- value, the others being good:
 --   every type       NULL
 --   text, name       '' ; 10,000 characters ; quotes, ';' and '--' ; '$$' ; backslashes ;
 --                    Unicode (accents, CJK, an emoji, a right-to-left override) ; a
@@ -32,11 +35,13 @@
 -- no rule covers fails, so a new function needs its rules.
 --
 -- Nothing may change: the caller's current subject is compared before and after
--- each case; after a call that succeeds, the state of every table of schema runai
--- (an md5 of each table's rows; failed sign-ins, which the spec requires to be
--- recorded, are left out of runai.events) is compared with the state before, unless
--- the call is one that must succeed and change something (it is rolled back after
--- its check); and after the whole matrix every table must be as before.
+-- each case; after a call that succeeds, the state of every table of schemas runai
+-- and runai_internal (an md5 of each table's rows; failed sign-ins, which the spec
+-- requires to be recorded, are left out of runai_internal.events) is compared with
+-- the state before, unless the call is one that must succeed and change something
+-- (it is rolled back after its check); and after the whole matrix every table must
+-- be as before.  Every other internal function must not be executable by an
+-- ordinary role.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
@@ -62,7 +67,7 @@ BEGIN
   PERFORM runai.create_scope('department', 'bi-d', 'Bad input department', 'cluster/bi-c');
   PERFORM runai.create_scope('project', 'bi-p', 'Bad input project', 'department/bi-d');
   PERFORM runai.create_scope('project', 'bi-p2', 'Second project', 'department/bi-d');
-  IF NOT EXISTS (SELECT 1 FROM runai.access_rules r JOIN runai.roles ro ON ro.id = r.role_id
+  IF NOT EXISTS (SELECT 1 FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id
                   WHERE ro.name = 'System administrator' AND r.subject_type = 'user') THEN
     PERFORM runai.bootstrap('root@bad-input.test');
   END IF;
@@ -85,6 +90,7 @@ $$;
 
 CREATE TEMP TABLE fn_args AS
 SELECT p.oid AS fn, p.proname::text AS fname, p.oid::regprocedure::text AS sig,
+       pg_catalog.quote_ident(p.pronamespace::regnamespace::text) || '.' || pg_catalog.quote_ident(p.proname) AS qname,
        a.ord::int AS ord,
        coalesce(nullif(p.proargnames[a.ord], ''), 'arg' || a.ord) AS param,
        pg_catalog.format_type(a.typ, NULL) AS ptype,
@@ -93,8 +99,9 @@ SELECT p.oid AS fn, p.proname::text AS fname, p.oid::regprocedure::text AS sig,
   LEFT JOIN LATERAL unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]),
                            coalesce(p.proargmodes::text[], array_fill('i'::text, ARRAY[p.pronargs::int])))
             WITH ORDINALITY a(typ, mode, ord) ON a.mode IN ('i', 'b', 'v')
- WHERE p.pronamespace = 'runai'::regnamespace
-   AND p.proname !~ '^_'
+ WHERE (p.pronamespace = 'runai'::regnamespace
+        OR (p.pronamespace = 'runai_internal'::regnamespace
+            AND pg_catalog.has_function_privilege('regress_bi_low', p.oid, 'EXECUTE')))
    AND p.prokind = 'f'
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t
                     WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend,
@@ -191,7 +198,7 @@ INSERT INTO bad_values VALUES
   ('.', 'null', 'NULL'),
   ('^(text|name)$', 'empty', $v$''$v$),
   ('^(text|name)$', 'long', $v$pg_catalog.repeat('a', 10000)$v$),
-  ('^(text|name)$', 'quote', $v$$q$O'Brien'); DROP TABLE runai.access_rules; --$q$$v$),
+  ('^(text|name)$', 'quote', $v$$q$O'Brien'); DROP TABLE runai_internal.access_rules; --$q$$v$),
   ('^(text|name)$', 'dollar', $v$$q$$$ || pg_sleep(5) || $$; $body$ x $body$$q$$v$),
   ('^(text|name)$', 'backslash', $v$E'C:\\temp\\x00\\''; \\\\'$v$),
   ('^(text|name)$', 'unicode', $v$U&'Zo\00EB \2603 \65E5\672C \+01F680 \202Eevil'$v$),
@@ -203,7 +210,7 @@ INSERT INTO bad_values VALUES
   ('^runai\.scope$', 'malformed', $v$'project/a b'$v$),
   ('^runai\.scope$', 'malformed', $v$'project/' || pg_catalog.repeat('x', 64)$v$),
   ('^runai\.scope$', 'malformed', $v$pg_catalog.repeat('a', 10000)$v$),
-  ('^runai\.scope$', 'malformed', $v$$q$project/x'); DROP TABLE runai.scopes; --$q$$v$),
+  ('^runai\.scope$', 'malformed', $v$$q$project/x'); DROP TABLE runai_internal.scopes; --$q$$v$),
   ('^runai\.scope$', 'malformed', $v$U&'project/\2603'$v$),
   ('^runai\.actionset$', 'malformed', $v$'{bogus}'$v$),
   ('^runai\.actionset$', 'malformed', $v$'{view'$v$),
@@ -215,7 +222,7 @@ INSERT INTO bad_values VALUES
   ('^text\[\]$', 'longelem', $v$ARRAY[pg_catalog.repeat('g', 10000)]$v$),
   ('^text\[\]$', 'metaelem', $v$ARRAY[$q$O'Brien'); --$q$, '$$', E'back\\slash', U&'\65E5\672C \+01F680']$v$),
   ('^text\[\]$', 'emptyarr', $v$'{}'$v$),
-  ('^(regrole|regclass)$', 'meta', $v$$q$x'); DROP TABLE runai.users; --$q$$v$),
+  ('^(regrole|regclass)$', 'meta', $v$$q$x'); DROP TABLE runai_internal.users; --$q$$v$),
   ('^regclass$', 'view', $v$'pg_catalog.pg_roles'$v$),
   ('^regrole$', 'notbound', $v$'regress_bi_spare'$v$),
   ('^bigint$', 'unknown', '0'),
@@ -236,7 +243,7 @@ CREATE TEMP TABLE cases (
 INSERT INTO cases (fname, sig, param, ptype, kind, expr, call)
 SELECT f.fname, f.sig, f.param, f.ptype, v.kind, v.expr,
        pg_catalog.format('SELECT pg_catalog.string_agg(pg_catalog.format(%L, r), %L) FROM %s(%s) r',
-                         '%s', '|', 'runai.' || quote_ident(f.fname),
+                         '%s', '|', f.qname,
                          (SELECT pg_catalog.string_agg(
                                    pg_catalog.format('(%s)::%s',
                                                      CASE WHEN o.ord = f.ord THEN v.expr
@@ -262,18 +269,18 @@ SELECT f.fname, f.sig, f.param, f.ptype, v.kind, v.expr,
 INSERT INTO cases (fname, sig, param, ptype, kind, expr, call)
 SELECT f.fname, f.sig, '-', '-', 'noargs', '',
        pg_catalog.format('SELECT pg_catalog.string_agg(pg_catalog.format(%L, r), %L) FROM %s() r',
-                         '%s', '|', 'runai.' || quote_ident(f.fname))
+                         '%s', '|', f.qname)
   FROM fn_args f WHERE f.ord IS NULL;
 
 -- Good data that looks bad is stored verbatim: what to read back after the call.
 UPDATE cases SET verify = pg_catalog.format(
-    'SELECT name = (%s)::text FROM runai.scopes WHERE scope OPERATOR(runai.=) %L::runai.scope',
+    'SELECT name = (%s)::text FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) %L::runai.scope',
     expr, CASE fname WHEN 'create_scope' THEN 'project/bi-new' ELSE 'project/bi-p' END)
  WHERE fname IN ('create_scope', 'rename_scope') AND param = 'name'
    AND kind IN ('quote', 'dollar', 'backslash', 'unicode', 'unknown');
 UPDATE cases SET verify = pg_catalog.format(
-    'SELECT (SELECT pg_catalog.array_agg(gm.group_name ORDER BY gm.group_name) FROM runai.group_members gm
-               JOIN runai.users u ON u.id = gm.user_id WHERE u.email = %L)
+    'SELECT (SELECT pg_catalog.array_agg(gm.group_name ORDER BY gm.group_name) FROM runai_internal.group_members gm
+               JOIN runai_internal.users u ON u.id = gm.user_id WHERE u.email = %L)
             IS NOT DISTINCT FROM (SELECT pg_catalog.array_agg(DISTINCT g ORDER BY g) FROM unnest((%s)::text[]) g)',
     CASE fname WHEN 'sso_sign_in' THEN 'sso@bad-input.test' ELSE 'lo@bad-input.test' END, expr)
  WHERE fname IN ('set_user_groups', 'sso_sign_in') AND param = 'groups' AND kind IN ('metaelem', 'emptyarr');
@@ -281,12 +288,12 @@ UPDATE cases SET verify = pg_catalog.format(
 -- Hand-written cases: subjects with metacharacters, and the other documented errors.
 INSERT INTO cases (fname, sig, param, ptype, kind, expr, call, verify, sup, low) VALUES
   ('add_access_rule', 'extra', 'subject', 'text', 'group-quote', '',
-   $c$SELECT runai.add_access_rule('group', $q$O'Brien'); DROP TABLE runai.scopes; --$q$, 'L1 researcher', 'project/bi-p')::text$c$,
-   $c$SELECT EXISTS (SELECT 1 FROM runai.access_rules WHERE subject_type = 'group' AND subject = $q$O'Brien'); DROP TABLE runai.scopes; --$q$)$c$,
+   $c$SELECT runai.add_access_rule('group', $q$O'Brien'); DROP TABLE runai_internal.scopes; --$q$, 'L1 researcher', 'project/bi-p')::text$c$,
+   $c$SELECT EXISTS (SELECT 1 FROM runai_internal.access_rules WHERE subject_type = 'group' AND subject = $q$O'Brien'); DROP TABLE runai_internal.scopes; --$q$)$c$,
    '{ok}', '{42501}'),
   ('add_access_rule', 'extra', 'subject', 'text', 'group-unicode', '',
    $c$SELECT runai.add_access_rule('group', U&'\65E5\672C \+01F680 $$', 'L1 researcher', 'project/bi-p')::text$c$,
-   $c$SELECT EXISTS (SELECT 1 FROM runai.access_rules WHERE subject_type = 'group' AND subject = U&'\65E5\672C \+01F680 $$')$c$,
+   $c$SELECT EXISTS (SELECT 1 FROM runai_internal.access_rules WHERE subject_type = 'group' AND subject = U&'\65E5\672C \+01F680 $$')$c$,
    '{ok}', '{42501}'),
   ('add_access_rule', 'extra', 'subject', 'text', 'app-quote', '',
    $c$SELECT runai.add_access_rule('app', $q$x'); --$q$, 'L1 researcher', 'project/bi-p')::text$c$, NULL,
@@ -433,8 +440,8 @@ UPDATE cases SET may_change = true
 -- The runner
 -- ===========================================================================
 
--- The state of every table of schema runai: an md5 of each table's rows (failed
--- sign-ins, which must be recorded, are left out of runai.events).
+-- The state of every table of the extension: an md5 of each table's rows (failed
+-- sign-ins, which must be recorded, are left out of runai_internal.events).
 CREATE FUNCTION pg_temp.state() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   t regclass;
@@ -442,11 +449,11 @@ DECLARE
   s text := '';
 BEGIN
   FOR t IN SELECT c.oid FROM pg_catalog.pg_class c
-            WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind IN ('r', 'p')
-            ORDER BY c.relname LOOP
+            WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind IN ('r', 'p')
+            ORDER BY c.oid::regclass::text LOOP
     EXECUTE pg_catalog.format('SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(x::text, %L ORDER BY x::text), %L)) FROM %s x %s',
                               E'\n', '', t,
-                              CASE WHEN t = 'runai.events'::regclass
+                              CASE WHEN t = 'runai_internal.events'::regclass
                                    THEN $w$WHERE NOT (x.action = 'sign-in' AND x.result = 'Failed')$w$ ELSE '' END)
       INTO h;
     s := s || t::text || '=' || h || ' ';
@@ -528,7 +535,7 @@ UPDATE results SET
 -- The assertions
 -- ===========================================================================
 
-SELECT plan((SELECT count(*)::int FROM results) + 4);
+SELECT plan((SELECT count(*)::int FROM results) + 7);
 
 SELECT ok(pass, label || ' -> ' || coalesce(pg_catalog.array_to_string(expected, '|'), 'NO RULE')
                 || CASE WHEN pass THEN '' ELSE ' (got ' || outcome || ')' END)
@@ -543,13 +550,32 @@ SELECT diag(pg_catalog.format('%s: got %s %s%s%s%s%s', label, outcome,
   FROM results WHERE NOT pass ORDER BY n, who DESC;
 
 SELECT is((SELECT pg_temp.state()), (SELECT s FROM state_before),
-          'after the whole matrix every table of schema runai is as before');
+          'after the whole matrix every table of schemas runai and runai_internal is as before');
+SELECT cmp_ok((SELECT count(*) FROM pg_catalog.pg_class c
+                WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND c.relkind = 'r'),
+              '>=', 14::bigint, 'the state covers the tables of both schemas');
 
 SELECT is((SELECT count(*) FROM fn_args f WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.sig = f.sig)), 0::bigint,
-          'every public function of schema runai has cases');
+          'every function an ordinary role may call has cases');
 
-SELECT cmp_ok((SELECT count(DISTINCT sig) FROM cases WHERE sig <> 'extra'), '>=', 50::bigint,
-              'the catalog gave the public functions (at least 50)');
+SELECT cmp_ok((SELECT count(DISTINCT sig) FROM cases WHERE sig <> 'extra' AND sig LIKE 'runai.%'), '>=', 39::bigint,
+              'the catalog gave the functions of schema runai (at least 39)');
+SELECT cmp_ok((SELECT count(DISTINCT sig) FROM cases WHERE sig <> 'extra' AND sig LIKE 'runai_internal.%'), '>=', 12::bigint,
+              'the catalog gave the row-level security functions of schema runai_internal (at least 12)');
+
+-- Every other internal function is out of an ordinary role's reach: the functions
+-- of runai_internal it may execute are exactly the matrix's and the types' support
+-- functions (input and output, the bodies of their operators, operator classes).
+SELECT is((SELECT pg_catalog.string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)
+             FROM pg_catalog.pg_proc p
+            WHERE p.pronamespace = 'runai_internal'::regnamespace
+              AND pg_catalog.has_function_privilege('regress_bi_low', p.oid, 'EXECUTE')
+              AND p.oid NOT IN (SELECT fn FROM fn_args)
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t
+                               WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend))
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p.oid)
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc ap WHERE ap.amproc = p.oid)),
+          NULL, 'no other function of runai_internal is executable by an ordinary role');
 
 SELECT is((SELECT count(*) FROM results WHERE expected IS NULL), 0::bigint,
           'every case has an expected outcome (a rule)');

@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(58);
+SELECT plan(59);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -28,11 +28,11 @@ GRANT regress_attack_bound TO regress_attacker;
 GRANT CREATE ON SCHEMA public TO regress_attacker;
 
 -- Alice is an administrator with a token; bob is a user without rules.
-INSERT INTO runai.users (email, type, password_hash, created_by) VALUES
-  ('alice@x.io', 'local', runai._password_hash('alice-password'), 'test'),
-  ('bob@x.io', 'local', runai._password_hash('bob-password'), 'test');
-INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
-SELECT 'user', 'alice@x.io', id, 'system', 'test' FROM runai.roles WHERE name = 'System administrator';
+INSERT INTO runai_internal.users (email, type, password_hash, created_by) VALUES
+  ('alice@x.io', 'local', runai_internal.password_hash('alice-password'), 'test'),
+  ('bob@x.io', 'local', runai_internal.password_hash('bob-password'), 'test');
+INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
+SELECT 'user', 'alice@x.io', id, 'system', 'test' FROM runai_internal.roles WHERE name = 'System administrator';
 SELECT runai.bind_db_role('bob@x.io', 'regress_attack_bound');
 CREATE TEMP TABLE tok AS
   SELECT 'alice'::text AS who, token FROM runai.sign_in('alice@x.io', 'alice-password');
@@ -87,38 +87,42 @@ SELECT throws_ok(format($$ALTER DATABASE %I SET runai.authenticated_session = '1
 
 SET LOCAL ROLE regress_attacker;
 SELECT is((SELECT count(*) FROM pg_proc p
-            WHERE p.pronamespace = 'runai'::regnamespace AND p.proname LIKE '\_%'
+            WHERE p.pronamespace = 'runai_internal'::regnamespace AND p.proname !~ '^(scope|actionset|text|rls)_'
               AND has_function_privilege('regress_attacker', p.oid, 'EXECUTE')), 0::bigint,
-          'no internal function is executable by a non-superuser');
-SELECT throws_ok($$SELECT runai._session_end()$$, '42501', NULL, '_session_end is not executable');
-SELECT throws_ok($$SELECT runai._lockout_success('alice@x.io')$$, '42501', NULL, '_lockout_success is not executable');
-SELECT throws_ok($$SELECT runai._password_verify('x', 'y')$$, '42501', NULL, '_password_verify is not executable');
-SELECT throws_ok($$SELECT * FROM runai._sign_in('alice@x.io', 'alice-password')$$, '42501', NULL,
+          'no internal function of identity is executable by a non-superuser');
+SELECT cmp_ok((SELECT count(*) FROM pg_proc p
+                WHERE p.pronamespace = 'runai_internal'::regnamespace AND p.proname !~ '^(scope|actionset|text|rls)_'),
+              '>=', 60::bigint, 'the internal functions counted above exist');
+SELECT throws_ok($$SELECT runai_internal.session_end()$$, '42501', NULL, 'session_end is not executable');
+SELECT throws_ok($$SELECT runai_internal.lockout_success('alice@x.io')$$, '42501', NULL, 'lockout_success is not executable');
+SELECT throws_ok($$SELECT runai_internal.password_verify('x', 'y')$$, '42501', NULL, 'password_verify is not executable');
+SELECT throws_ok($$SELECT * FROM runai_internal.sign_in('alice@x.io', 'alice-password')$$, '42501', NULL,
                  'a twin is not executable: the actor cannot be bypassed');
-SELECT throws_ok($$SELECT runai._new_session('user', 'alice@x.io', (SELECT id FROM runai.users LIMIT 1), NULL)$$,
-                 '42501', NULL, '_new_session is not executable');
-SELECT throws_ok($$SELECT * FROM runai.sessions$$, '42501', NULL, 'sessions are not readable');
-SELECT throws_ok($$SELECT password_hash FROM runai.users$$, '42501', NULL, 'password verifiers are not readable');
-SELECT throws_ok($$SELECT secret_hash FROM runai.applications$$, '42501', NULL, 'application verifiers are not readable');
-SELECT throws_ok($$INSERT INTO runai.sessions (token_hash, subject_type, subject, user_id, expires_at)
-                   SELECT sha256('mine'), 'user', 'alice@x.io', id, now() + interval '1 day' FROM runai.users$$,
+SELECT throws_ok($$SELECT runai_internal.new_session('user', 'alice@x.io', (SELECT id FROM runai_internal.users LIMIT 1), NULL)$$,
+                 '42501', NULL, 'new_session is not executable');
+SELECT throws_ok($$SELECT * FROM runai_internal.sessions$$, '42501', NULL, 'sessions are not readable');
+SELECT throws_ok($$SELECT password_hash FROM runai_internal.users$$, '42501', NULL, 'password verifiers are not readable');
+SELECT throws_ok($$SELECT secret_hash FROM runai_internal.applications$$, '42501', NULL, 'application verifiers are not readable');
+SELECT throws_ok($$INSERT INTO runai_internal.sessions (token_hash, subject_type, subject, user_id, expires_at)
+                   SELECT sha256('mine'), 'user', 'alice@x.io', id, now() + interval '1 day' FROM runai_internal.users$$,
                  '42501', NULL, 'a session cannot be forged by inserting it');
-SELECT throws_ok($$UPDATE runai.users SET password_hash = NULL$$, '42501', NULL, 'passwords cannot be overwritten');
-SELECT throws_ok($$INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
+SELECT throws_ok($$UPDATE runai_internal.users SET password_hash = NULL$$, '42501', NULL, 'passwords cannot be overwritten');
+SELECT throws_ok($$INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
                    VALUES ('user', 'bob@x.io', 0, 'system', 'me')$$, '42501', NULL, 'rules cannot be inserted directly');
-SELECT throws_ok($$UPDATE runai._admin_guard SET changes = 0$$, '42501', NULL, 'the guard row cannot be touched');
+SELECT throws_ok($$UPDATE runai_internal.admin_guard SET changes = 0$$, '42501', NULL, 'the guard row cannot be touched');
 SELECT throws_ok($$SELECT runai.sso_sign_in('alice@x.io', '{}')$$, '42501', NULL,
                  'sso_sign_in is not executable unless granted: nobody can claim an SSO identity');
 RESET ROLE;
 -- Even a superuser cannot call the state-changing internals outside the public functions.
-SELECT throws_ok($$SELECT runai._session_end()$$, '42501', NULL, '_session_end refuses to run outside a public function');
-SELECT throws_ok($$SELECT runai._lockout_success('alice@x.io')$$, '42501', NULL,
-                 '_lockout_success refuses to run outside a public function');
+SELECT throws_ok($$SELECT runai_internal.session_end()$$, '42501', NULL, 'session_end refuses to run outside a public function');
+SELECT throws_ok($$SELECT runai_internal.lockout_success('alice@x.io')$$, '42501', NULL,
+                 'lockout_success refuses to run outside a public function');
 SELECT is((SELECT count(*) FROM pg_proc p
-            WHERE p.pronamespace = 'runai'::regnamespace
+            WHERE p.pronamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace)
               AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+              AND p.prosqlbody IS NULL
               AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)), 0::bigint,
-          'every SQL function of the extension pins search_path');
+          'every SQL function of the extension whose body is looked up at run time pins search_path');
 
 -- ===========================================================================
 -- Forged and stolen tokens
@@ -182,7 +186,7 @@ SELECT throws_ok($$SELECT runai.change_password('bob@x.io', 'secret guess', 'ano
 SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE token IS NOT NULL), 1::bigint,
           'another account is not affected');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM runai.events
+SELECT is((SELECT count(*) FROM runai_internal.events
             WHERE strpos(events::text, 'guess') > 0 OR strpos(events::text, 'alice-password') > 0), 0::bigint,
           'no guessed or real password is recorded');
 

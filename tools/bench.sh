@@ -63,10 +63,10 @@ visible_projects() {
   psql_su -At -c "
     SELECT '{' || string_agg(DISTINCT c.descendant::text, ',') || '}'
       FROM bench.closure c
-      JOIN bench.rules r ON r.scope OPERATOR(runai.=) c.ancestor
+      JOIN bench.rules r ON r.scope OPERATOR(pg_catalog.=) c.ancestor
       JOIN bench.role_grants g ON g.role_id = r.role_id
      WHERE r.subject_type = 'user' AND r.subject = '$1'
-       AND g.resource = 'workloads' AND g.actions OPERATOR(runai.@>) '{view}'
+       AND g.resource = 'workloads' AND g.actions OPERATOR(pg_catalog.@>) '{view}'
        AND runai.scope_type(c.descendant) = 'project'"
 }
 
@@ -121,7 +121,7 @@ for s in researcher deptadmin sysadmin; do
     cp "$tmp/q/plain.sql" "$tmp/q/physical_$s.sql"
   else
     list=$(visible_projects "${who[$s]}")
-    echo "SELECT count(*) FROM bench.workloads_plain WHERE project OPERATOR(runai.=) ANY ('$list'::runai.scope[]);" >"$tmp/q/physical_$s.sql"
+    echo "SELECT count(*) FROM bench.workloads_plain WHERE project OPERATOR(pg_catalog.=) ANY ('$list'::runai.scope[]);" >"$tmp/q/physical_$s.sql"
   fi
   echo "== ${label[$s]} (${who[$s]}, database role $role)"
   res[$s,rows]=$(psql -X -At -U "$role" -d "$DB" -f "$tmp/q/protected.sql")
@@ -185,13 +185,13 @@ echo "   1,000,000 checks ($granted granted): ${checks_ms} ms, loop alone ${loop
 # adds a rule of big@bench.io and commits; the next statement of big's session
 # rebuilds its grants.
 echo "== first check after an access-rule change (1,000 rules)"
-l1=$(psql_su -At -c "SELECT id FROM runai.roles WHERE name = 'L1 researcher'")
+l1=$(psql_su -At -c "SELECT id FROM runai_internal.roles WHERE name = 'L1 researcher'")
 {
   echo "SELECT runai.can('workloads', 'view', 'project/11');"
   echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT runai.can('workloads', 'view', 'project/11');"
   for i in $(seq 1 "$CHECK_RUNS"); do
     # projects 10 j + 2: not among big's own (10 j + 1)
-    echo "\\! psql -X -q -U postgres -d $DB -c \"INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by) VALUES ('user', 'big@bench.io', $l1, 'project/$((10 * i + 2))', 'bench')\""
+    echo "\\! psql -X -q -U postgres -d $DB -c \"INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by) VALUES ('user', 'big@bench.io', $l1, 'project/$((10 * i + 2))', 'bench')\""
     echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT runai.can('workloads', 'view', 'project/11');"
   done
   echo "SELECT 'bytes', largest_subject_bytes FROM runai.cache_stats();"

@@ -15,11 +15,12 @@
 #
 # Compared after a restore into a new database (serially and with -j 4) and after a
 # restore over that database once it was changed (--clean --if-exists):
-#   - every table of schema runai and the protected user table, row for row: both sides
+#   - every table of schemas runai and runai_internal and the protected user table,
+#     row for row: both sides
 #     are loaded as text into a scratch database and compared with EXCEPT ALL both
 #     ways.  Nothing is ignored but the columns listed in IGNORED below (each with its
 #     reason) and the rows of tables whose COMMENT says they are not dumped;
-#   - every sequence of schema runai (last value);
+#   - every sequence of schemas runai and runai_internal (last value);
 #   - the check grid: has_permission for every subject x resource type x action x scope
 #     (every scope of the tree plus one that is not in it), who_can and explain for a
 #     sample, can(), my_permissions(), permitted_scopes() and protected-table counts as
@@ -39,7 +40,8 @@ ok()   { echo "ok: $*"; }
 bad()  { echo "FAIL: $*"; failures=$((failures + 1)); }
 note() { echo "note: $*"; }
 
-# Columns whose values legitimately differ after a restore: "table.column" -> why;
+# Columns whose values legitimately differ after a restore: "table.column" (table
+# without its schema) -> why;
 # IGNORED_ROWS["table.column"], if set, limits it to the rows matching that condition.
 declare -A IGNORED=(
   # Rows written by the extension's install script are not dumped: CREATE EXTENSION in
@@ -108,9 +110,9 @@ if exists 'runai.create_local_user(text)'; then
   done
   ok "local users created with runai.create_local_user"
 else
-  note "runai.create_local_user does not exist: local users inserted into runai.users as superuser"
+  note "runai.create_local_user does not exist: local users inserted into runai_internal.users as superuser"
   for u in "${users[@]}"; do
-    qsrc -d runai_src -c "INSERT INTO runai.users (email, type, created_by) VALUES ('$u', 'local', 'backup.sh')" || bad "inserting $u failed"
+    qsrc -d runai_src -c "INSERT INTO runai_internal.users (email, type, created_by) VALUES ('$u', 'local', 'backup.sh')" || bad "inserting $u failed"
   done
 fi
 if exists 'runai.sso_sign_in(text,text[])'; then
@@ -118,9 +120,9 @@ if exists 'runai.sso_sign_in(text,text[])'; then
   qsrc -d runai_src -c "SELECT runai.sso_sign_in('${sso_users[1]}', ARRAY['nlp-team']) IS NOT NULL" >/dev/null || bad "sso_sign_in failed"
   ok "SSO users created with runai.sso_sign_in"
 else
-  note "runai.sso_sign_in does not exist: SSO users inserted into runai.users as superuser"
+  note "runai.sso_sign_in does not exist: SSO users inserted into runai_internal.users as superuser"
   for u in "${sso_users[@]}"; do
-    qsrc -d runai_src -c "INSERT INTO runai.users (email, type, created_by) VALUES ('$u', 'sso', 'backup.sh')" || bad "inserting $u failed"
+    qsrc -d runai_src -c "INSERT INTO runai_internal.users (email, type, created_by) VALUES ('$u', 'sso', 'backup.sh')" || bad "inserting $u failed"
   done
 fi
 qsrc -d runai_src >/dev/null <<'SQL' || bad "set_user_groups failed"
@@ -185,6 +187,17 @@ INSERT INTO public.jobs SELECT i, (ARRAY['det', 'seg', 'chat', 'batch', 'gone'])
   FROM generate_series(1, 50) i;
 SELECT runai.protect('public.jobs', 'project_id', 'workloads', 'project');
 GRANT SELECT ON public.jobs TO regress_backup_dora, regress_backup_eli;
+-- a table protected by its owner, an ordinary role acting as eli (dumped and restored
+-- by that owner at the end)
+CREATE ROLE regress_backup_owner LOGIN;
+GRANT CREATE ON SCHEMA public TO regress_backup_owner;
+SELECT runai.bind_db_role('eli@acme.io', 'regress_backup_owner');
+SQL
+  psql -X -q -At -v ON_ERROR_STOP=1 -h "$tmp/src" -p $SRC_PORT -U regress_backup_owner -d runai_src >/dev/null <<'SQL' \
+    || bad "the owner's protected table failed"
+CREATE TABLE public.owned_jobs (id integer PRIMARY KEY, project_id text NOT NULL);
+INSERT INTO public.owned_jobs VALUES (1, 'det'), (2, 'chat'), (3, 'det'), (4, 'seg');
+SELECT runai.protect('public.owned_jobs', 'project_id', 'workloads', 'project');
 SQL
   protected+=(public.jobs)
 else
@@ -193,14 +206,14 @@ fi
 
 sleep 2.5   # the 2-second rule has expired: the dump holds an expired rule
 qsrc -d runai_src <<'SQL'
-SELECT 'source: ' || (SELECT count(*) FROM runai.scopes) || ' scopes, '
-    || (SELECT count(*) FROM runai.users) || ' users, '
-    || (SELECT count(*) FROM runai.group_members) || ' group memberships, '
-    || (SELECT count(*) FROM runai.applications) || ' applications, '
-    || (SELECT count(*) FROM runai.access_rules) || ' rules ('
-    || (SELECT count(*) FROM runai.access_rules WHERE expires_at < now()) || ' expired), '
-    || (SELECT count(*) FROM runai.db_role_bindings) || ' bindings, '
-    || (SELECT count(*) FROM runai.events) || ' events';
+SELECT 'source: ' || (SELECT count(*) FROM runai_internal.scopes) || ' scopes, '
+    || (SELECT count(*) FROM runai_internal.users) || ' users, '
+    || (SELECT count(*) FROM runai_internal.group_members) || ' group memberships, '
+    || (SELECT count(*) FROM runai_internal.applications) || ' applications, '
+    || (SELECT count(*) FROM runai_internal.access_rules) || ' rules ('
+    || (SELECT count(*) FROM runai_internal.access_rules WHERE expires_at < now()) || ' expired), '
+    || (SELECT count(*) FROM runai_internal.db_role_bindings) || ' bindings, '
+    || (SELECT count(*) FROM runai_internal.events) || ' events';
 SQL
 
 # ---------------------------------------------------------------------------
@@ -221,14 +234,13 @@ protected_sql() {   # protected_sql LABEL: counts of the protected tables as the
 grid() {   # grid PSQL-FUNCTION DB OUTFILE
   local q=$1 db=$2 out=$3
   $q -d "$db" >"$out" <<SQL || { bad "the check grid failed in $db"; return 1; }
-SET search_path = pg_catalog, runai;
 WITH subj(s) AS (VALUES $(subjects_sql)),
-     sc AS (SELECT scope FROM runai.scopes UNION ALL SELECT 'project/ghost'::runai.scope),
+     sc AS (SELECT scope FROM runai_internal.scopes UNION ALL SELECT 'project/ghost'::runai.scope),
      act(a) AS (VALUES ('view'), ('edit'), ('create'), ('delete'))
 SELECT 'has_permission', s, rt.name, a, sc.scope::text, runai.has_permission(s, rt.name, a, sc.scope)
   FROM subj, runai.resource_types rt, act, sc
  ORDER BY 2, 3, 4, 5;
-WITH sc AS (SELECT scope FROM runai.scopes), act(a) AS (VALUES ('view'), ('create'), ('delete'))
+WITH sc AS (SELECT scope FROM runai_internal.scopes), act(a) AS (VALUES ('view'), ('create'), ('delete'))
 SELECT 'who_can', rt, a, sc.scope::text, w.subject, w.via_group, w.role, w.rule_id, w.rule_scope::text
   FROM sc, act, unnest(ARRAY['workloads', 'project', 'access_rules', 'users']) rt,
        LATERAL runai.who_can(rt, a, sc.scope) w
@@ -309,16 +321,17 @@ restore() {   # restore DB [pg_restore options]: runs as the bound superuser log
 compare_tables() {   # compare_tables DSTDB
   local db=$1 scratch="cmp_$1" t tn c sel ign coldefs undumped s1 s2 dir="$tmp/cmp_$1"
   rm -rf "$dir"; mkdir -p "$dir"
-  local list="SELECT 'runai.' || c.relname FROM pg_class c WHERE c.relnamespace = 'runai'::regnamespace
-                 AND c.relkind IN ('r', 'p') ORDER BY 1"
+  local list="SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname IN ('runai', 'runai_internal') AND c.relkind IN ('r', 'p') ORDER BY 1"
   local tables dst_tables
   tables=$(qsrc -d runai_src -c "$list")
   dst_tables=$(qdst -d "$db" -c "$list")
-  [ "$tables" = "$dst_tables" ] || bad "$db: the tables of schema runai differ: [$tables] vs [$dst_tables]"
-  undumped=" $(qsrc -d runai_src -c "SELECT 'runai.' || c.relname FROM pg_class c WHERE c.relnamespace = 'runai'::regnamespace
-                 AND obj_description(c.oid, 'pg_class') ILIKE '%not dumped%'" | tr '\n' ' ') "
+  [ "$tables" = "$dst_tables" ] || bad "$db: the tables of schemas runai and runai_internal differ: [$tables] vs [$dst_tables]"
+  undumped=" $(qsrc -d runai_src -c "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname IN ('runai', 'runai_internal')
+                   AND obj_description(c.oid, 'pg_class') ILIKE '%not dumped%'" | tr '\n' ' ') "
   local extra=() p all
-  for p in "${protected[@]}"; do [ "${p%%.*}" = runai ] || extra+=("$p"); done
+  for p in "${protected[@]}"; do case ${p%%.*} in runai|runai_internal) ;; *) extra+=("$p") ;; esac; done
   all="$tables ${extra[*]}"
   # table -> its columns, in one query
   declare -A cols=() ignored=()
@@ -329,7 +342,7 @@ compare_tables() {   # compare_tables DSTDB
      GROUP BY 1")
   local out_s="" out_d="" load="" cmp=""
   for t in $all; do
-    tn=${t#runai.}
+    tn=${t#*.}
     sel="" ign="" coldefs=""
     for c in ${cols[$t]}; do
       if [ -n "${IGNORED[$tn.$c]+x}" ]; then
@@ -375,8 +388,8 @@ compare_tables() {   # compare_tables DSTDB
   rm -rf "$dir"
 
   # Sequences, except those of tables that are documented as not dumped.
-  local seq="SELECT string_agg(format('%s=%s', s.relname, pg_sequence_last_value(s.oid::regclass)), ' ' ORDER BY s.relname)
-               FROM pg_class s WHERE s.relnamespace = 'runai'::regnamespace AND s.relkind = 'S'
+  local seq="SELECT string_agg(format('%s=%s', s.oid::regclass, pg_sequence_last_value(s.oid::regclass)), ' ' ORDER BY s.oid::regclass::text)
+               FROM pg_class s WHERE s.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace) AND s.relkind = 'S'
                 AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
                                  WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i')
                                    AND obj_description(t.oid, 'pg_class') ILIKE '%not dumped%')"
@@ -399,15 +412,15 @@ compare_grid() {   # compare_grid DSTDB
 # After the comparison: the restored database keeps working.
 keeps_working() {   # keeps_working DSTDB
   local db=$1 max_rule max_event max_wl new_rule r
-  max_rule=$(qdst -d "$db" -c "SELECT max(id) FROM runai.access_rules")
-  max_event=$(qdst -d "$db" -c "SELECT max(id) FROM runai.events")
+  max_rule=$(qdst -d "$db" -c "SELECT max(id) FROM runai_internal.access_rules")
+  max_event=$(qdst -d "$db" -c "SELECT max(id) FROM runai_internal.events")
   new_rule=$(qdst -d "$db" -c "SELECT runai.add_access_rule('user', 'fay@acme.io', 'Viewer', 'project/seg')" 2>&1)
   qdst -d "$db" -c "SELECT runai.create_scope('project', 'new', 'New', 'department/nlp')" >/dev/null 2>&1 || bad "$db: create_scope after the restore failed"
   r=$(qdst -d "$db" -c "SELECT $new_rule > $max_rule
-                           AND (SELECT min(id) FROM runai.events WHERE id > $max_event) > $max_event
-                           AND (SELECT count(*) FROM runai.events WHERE id > $max_event) = 2
+                           AND (SELECT min(id) FROM runai_internal.events WHERE id > $max_event) > $max_event
+                           AND (SELECT count(*) FROM runai_internal.events WHERE id > $max_event) = 2
                            AND runai.has_permission('user:fay@acme.io', 'workloads', 'view', 'project/seg')
-                           AND EXISTS (SELECT 1 FROM runai.scopes WHERE scope::text = 'project/new')
+                           AND EXISTS (SELECT 1 FROM runai_internal.scopes WHERE scope::text = 'project/new')
                            AND runai.has_permission('user:dora@acme.io', 'workloads', 'view', 'project/det')" 2>&1)
   if [ "$r" = t ]; then ok "$db: a new rule (id $new_rule after $max_rule), scope and events after the restore work and are checked"
   else bad "$db: the restored database does not keep working: rule [$new_rule] after [$max_rule]: $r"; fi
@@ -430,6 +443,52 @@ for mode in serial parallel clean; do
   compare_grid $db
   [ $mode = clean ] || keeps_working $db
 done
+
+# An ordinary role dumps the table it owns and protected (the rows its Run:ai subject
+# may view) and restores it into another database as itself.  The policies name
+# runai_internal's check: restoring them needs USAGE on that schema, which every
+# role has; without it (the second database) the restore fails.
+if exists 'runai.protect(regclass,name,text,text)'; then
+  echo "== a protected table dumped and restored by its owner, an ordinary role"
+  if pg_dump -h "$tmp/src" -p $SRC_PORT -U regress_backup_owner -d runai_src -Fc --enable-row-security -t public.owned_jobs \
+       -f "$tmp/owned.dump" 2>"$tmp/owned.err"; then
+    ok "pg_dump of public.owned_jobs by its owner"
+  else
+    bad "pg_dump of public.owned_jobs by its owner failed: $(cat "$tmp/owned.err")"
+  fi
+  chmod 644 "$tmp/owned.dump"
+  for db in runai_owned runai_owned_no_usage; do
+    qdst -d postgres -c "CREATE DATABASE $db" || bad "creating $db failed"
+    qdst -d $db >/dev/null <<'SQL' || bad "preparing $db failed"
+CREATE EXTENSION runai_rbac;
+GRANT CREATE ON SCHEMA public TO regress_backup_owner;
+SQL
+  done
+  qdst -d runai_owned_no_usage -c "REVOKE USAGE ON SCHEMA runai_internal FROM PUBLIC" || bad "revoking USAGE failed"
+  if pg_restore -h "$tmp/dst" -p $DST_PORT -U regress_backup_owner -d runai_owned --exit-on-error "$tmp/owned.dump" \
+       2>"$tmp/owned.err"; then
+    r=$(qdst -d runai_owned -c "SELECT (SELECT count(*) FROM pg_policies WHERE tablename = 'owned_jobs'
+                                          AND coalesce(qual, with_check) LIKE 'runai_internal.rls_check(%')
+                                    || ' ' || (SELECT relforcerowsecurity FROM pg_class WHERE oid = 'public.owned_jobs'::regclass)
+                                    || ' ' || (SELECT string_agg(id || ':' || project_id, ',' ORDER BY id) FROM public.owned_jobs)
+                                    || ' ' || (SELECT relowner::regrole::text FROM pg_class WHERE oid = 'public.owned_jobs'::regclass)")
+    if [ "$r" = "4 true 1:det,3:det regress_backup_owner" ]; then
+      ok "pg_restore by the owner: 4 policies on runai_internal.rls_check, forced, the 2 rows its subject may view ($r)"
+    else
+      bad "the owner's restore gave [$r], expected [4 true 1:det,3:det regress_backup_owner]"
+    fi
+  else
+    bad "pg_restore of public.owned_jobs by its owner failed: $(cat "$tmp/owned.err")"
+  fi
+  if pg_restore -h "$tmp/dst" -p $DST_PORT -U regress_backup_owner -d runai_owned_no_usage --exit-on-error \
+       "$tmp/owned.dump" 2>"$tmp/owned.err"; then
+    bad "the owner's restore worked without USAGE on runai_internal: the test above proves nothing"
+  elif grep -q 'permission denied for schema runai_internal' "$tmp/owned.err"; then
+    ok "without USAGE on runai_internal the owner's restore fails (permission denied for schema runai_internal)"
+  else
+    bad "the owner's restore without USAGE failed otherwise: $(cat "$tmp/owned.err")"
+  fi
+fi
 
 if [ $failures -eq 0 ]; then echo "backup.sh: all checks passed"; exit 0; fi
 echo "backup.sh: $failures check(s) failed"

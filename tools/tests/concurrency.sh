@@ -118,7 +118,7 @@ sess_open rev
 sess_open chk
 
 declare -A rule
-sess_query rev "SELECT split_part(subject, '@', 1), id FROM runai.access_rules WHERE subject LIKE 'c%@conc.test';"
+sess_query rev "SELECT split_part(subject, '@', 1), id FROM runai_internal.access_rules WHERE subject LIKE 'c%@conc.test';"
 while IFS='|' read -r k id; do rule[$k]=$id; done <<<"$got"
 
 # probe[k]: what the subject c<k> sees: can(view) and, with workloads, its visible
@@ -126,7 +126,7 @@ while IFS='|' read -r k id; do rule[$k]=$id; done <<<"$got"
 declare -A probe
 for k in $(seq 1 $NSUB); do
   rows=""
-  [ "$have_workloads" = t ] && rows=", (SELECT count(*) FROM runai.workloads WHERE project OPERATOR(runai.=) 'project/p$k' AND name NOT LIKE 'tmp-%')"
+  [ "$have_workloads" = t ] && rows=", (SELECT count(*) FROM runai.workloads WHERE project OPERATOR(pg_catalog.=) 'project/p$k' AND name NOT LIKE 'tmp-%')"
   probe[$k]="SELECT runai.can('workloads', 'view', 'project/p$k')$rows;"
 done
 granted="t"; denied="f"

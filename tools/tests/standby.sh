@@ -70,7 +70,7 @@ BEGIN
     IF to_regprocedure('runai.create_local_user(text)') IS NOT NULL THEN
       PERFORM * FROM runai.create_local_user(u);
     ELSE
-      INSERT INTO runai.users (email, type, created_by) VALUES (u, 'local', 'standby.sh');
+      INSERT INTO runai_internal.users (email, type, created_by) VALUES (u, 'local', 'standby.sh');
     END IF;
   END LOOP;
 END

@@ -17,24 +17,35 @@
 # directory is never written); then
 #   - CREATE EXTENSION runai_rbac VERSION 'V', fill data through the API, snapshot;
 #   - ALTER EXTENSION runai_rbac UPDATE;
-#   - every row of every configuration table (and every other table of schema runai)
-#     is still there, unchanged in the columns it had;
+#   - every row of every configuration table (and every other table of schemas runai
+#     and runai_internal) is still there, unchanged in the columns it had; tables are
+#     matched by name across the two schemas, so an update that moves a table from
+#     one to the other is compared correctly;
 #   - the extension's objects (functions with their definitions and settings, tables,
 #     columns, constraints, indexes, triggers and whether they are enabled, policies,
-#     views, types, operators, comments, privileges, dump configuration) are the same
-#     as in a fresh CREATE EXTENSION of the current version, and so are the predefined
-#     rows;
+#     views, types, operators -- those of the types are in pg_catalog --, operator
+#     classes, comments, privileges, dump configuration; in schemas runai and
+#     runai_internal) are the same as in a fresh CREATE EXTENSION of the current
+#     version, and so are the predefined rows;
 #   - the check grid (has_permission, who_can, can() and my_permissions() as a bound
 #     role) answers the same as a fresh install filled the same way.
 # Always: two fresh installs describe and answer identically (else the comparisons
 # prove nothing), and ALTER EXTENSION UPDATE on the current version changes nothing.
-# While no earlier version exists, the harness tests itself: the current version's
+# The code parts of the current version (tools/build_sql.sh --code, the end of every
+# upgrade script) can be replayed on an installation: an update whose delta is just
+# that replay comes out identical to a fresh install.
+# While no upgrade script exists, the harness tests itself: the current version's
 # script is rebuilt from git history as an earlier one would be, and the update
-# machinery runs against two synthetic earlier versions made from the current script
-# in the private installation: one whose update must come out identical (the harness
+# machinery runs against synthetic earlier versions made from the current script in
+# the private installation: one whose update must come out identical (the harness
 # passes), one that differs in a comment and a function body (the harness must
 # notice).  So the harness is proven to pass and to fail before the first real upgrade
 # depends on it.
+# And every version ever released (every default_version in the history of the
+# control file) still works with this library before it is updated: its install
+# script from git history, CREATE EXTENSION at that version, filled through its API,
+# answers the check grid (row-level security of runai.workloads included) exactly as
+# a fresh install of the current version does.
 #
 # Starts its own cluster (port 55462); exits non-zero on any failure.
 set -uo pipefail
@@ -152,7 +163,9 @@ BEGIN
     IF to_regprocedure('runai.create_local_user(text)') IS NOT NULL THEN
       PERFORM * FROM runai.create_local_user(u);
     ELSE
-      INSERT INTO runai.users (email, type, created_by) VALUES (u, 'local', 'upgrade.sh');
+      EXECUTE format('INSERT INTO %s (email, type, created_by) VALUES ($1, $2, $3)',
+                     coalesce(to_regclass('runai_internal.users'), to_regclass('runai.users')))
+        USING u, 'local', 'upgrade.sh';
     END IF;
   END LOOP;
   IF to_regprocedure('runai.create_application(text)') IS NOT NULL THEN
@@ -168,105 +181,130 @@ SELECT runai.add_access_rule('user', 'eli@acme.io', 'L1 researcher', 'project/ch
 SELECT runai.delete_access_rule(runai.add_access_rule('user', 'eli@acme.io', 'Viewer', 'project/det'));
 SELECT runai.add_access_rule('group', 'vision-team', 'L2 researcher', 'department/vision');
 SELECT runai.bind_db_role('dora@acme.io', 'regress_upgrade_dora');
+INSERT INTO runai.workloads (name, kind, project)
+SELECT 'wl-' || i, 'Training', (ARRAY['project/det', 'project/chat'])[1 + i % 2]::runai.scope
+  FROM generate_series(1, 40) i;
+GRANT SELECT ON runai.workloads TO regress_upgrade_dora;
 SQL
 }
 
-# Every table of schema runai, rows as sorted text; the column list of the first
-# snapshot is reused so that a dropped or changed column shows.
+# Every table of schemas runai and runai_internal, rows as sorted text, by table
+# name (an update may move a table from one schema to the other); the column list of
+# the first snapshot is reused so that a dropped or changed column shows.
 snapshot() {   # snapshot DB DIR [COLUMNS-FROM-DIR]
-  local db=$1 dir=$2 from=${3:-} t cols
+  local db=$1 dir=$2 from=${3:-} t qt cols
   mkdir -p "$dir"
-  for t in $(q -d "$db" -c "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind::text IN ('r', 'p') ORDER BY 1"); do
+  while IFS='|' read -r t qt; do
+    [ -n "$t" ] || continue
+    if [ -f "$dir/$t.rows" ]; then
+      echo "(table name $t is in both schemas)" >>"$dir/$t.rows"; continue
+    fi
     if [ -n "$from" ]; then
       [ -f "$from/$t.cols" ] || continue
       cols=$(cat "$from/$t.cols")
     else
       cols=$(q -d "$db" -c "SELECT string_agg(quote_ident(attname) || '::text', ',' ORDER BY attnum) FROM pg_attribute
-                              WHERE attrelid = 'runai.$t'::regclass AND attnum > 0 AND NOT attisdropped")
+                              WHERE attrelid = '$qt'::regclass AND attnum > 0 AND NOT attisdropped")
     fi
     echo "$cols" >"$dir/$t.cols"
-    q -d "$db" -c "COPY (SELECT $cols FROM runai.$t) TO STDOUT" 2>&1 | LC_ALL=C sort >"$dir/$t.rows"
-  done
+    q -d "$db" -c "COPY (SELECT $cols FROM $qt) TO STDOUT" 2>&1 | LC_ALL=C sort >"$dir/$t.rows"
+  done < <(q -d "$db" -c "SELECT c.relname, c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname IN ('runai', 'runai_internal') AND c.relkind::text IN ('r', 'p') ORDER BY 1, 2")
   if [ -n "$from" ]; then
     for t in "$from"/*.cols; do
       t=$(basename "$t" .cols)
-      [ -f "$dir/$t.rows" ] || echo "(table runai.$t is missing)" >"$dir/$t.rows"
+      [ -f "$dir/$t.rows" ] || echo "(table $t is missing)" >"$dir/$t.rows"
     done
   fi
   q -d "$db" -c "SELECT c.relname FROM pg_extension e, unnest(e.extconfig) x(oid) JOIN pg_class c ON c.oid = x.oid
                   WHERE e.extname = '$EXT' AND c.relkind::text IN ('r', 'p') ORDER BY 1" >"$dir/config-tables"
 }
 
-# The extension's objects, described without OIDs.
+# The extension's objects, described without OIDs: everything in schemas runai and
+# runai_internal, and the members of the extension elsewhere (the operators of the
+# types, in pg_catalog).  Privileges are listed sorted: the order of the entries of
+# an ACL means nothing, and GRANT after REVOKE appends.
 fingerprint() {   # fingerprint DB
   q -d "$1" <<SQL
 WITH ext AS (SELECT oid FROM pg_extension WHERE extname = '$EXT'),
 mem AS (SELECT d.classid, d.objid FROM pg_depend d, ext
-         WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e')
+         WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'),
+nsp AS (SELECT oid FROM pg_namespace WHERE nspname IN ('runai', 'runai_internal')),
+opr AS (SELECT o.* FROM pg_operator o
+         WHERE o.oprnamespace IN (SELECT oid FROM nsp)
+            OR o.oid IN (SELECT objid FROM mem WHERE classid = 'pg_operator'::regclass)),
+fam AS (SELECT f.* FROM pg_opfamily f
+         WHERE f.opfnamespace IN (SELECT oid FROM nsp)
+            OR f.oid IN (SELECT objid FROM mem WHERE classid = 'pg_opfamily'::regclass))
 SELECT 'member', pg_describe_object(classid, objid, 0) FROM mem
 UNION ALL
-SELECT 'function', p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid)) || ' acl=' || coalesce(p.proacl::text, '-')
+SELECT 'function', p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid)) || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(p.proacl) x), '-')
        || ' config=' || coalesce(p.proconfig::text, '-') || ' ' || p.provolatile::text || p.proparallel::text || p.prosecdef::text
-       || p.proisstrict::text || ' cost=' || p.procost || ' rows=' || p.prorows
-  FROM pg_proc p WHERE p.pronamespace = 'runai'::regnamespace AND p.prokind <> 'a'
+       || p.proisstrict::text || p.proleakproof::text || ' cost=' || p.procost || ' rows=' || p.prorows
+       || ' support=' || p.prosupport::text
+  FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM nsp) AND p.prokind <> 'a'
 UNION ALL
-SELECT 'aggregate', p.oid::regprocedure::text || ' acl=' || coalesce(p.proacl::text, '-')
-  FROM pg_proc p WHERE p.pronamespace = 'runai'::regnamespace AND p.prokind = 'a'
+SELECT 'aggregate', p.oid::regprocedure::text || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(p.proacl) x), '-')
+       || ' sfunc=' || a.aggtransfn::regprocedure::text || ' combine=' || a.aggcombinefn::text || ' ' || p.proparallel::text
+  FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid WHERE p.pronamespace IN (SELECT oid FROM nsp)
 UNION ALL
-SELECT 'relation', c.oid::regclass::text || ' kind=' || c.relkind::text || ' acl=' || coalesce(c.relacl::text, '-')
+SELECT 'relation', c.oid::regclass::text || ' kind=' || c.relkind::text || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(c.relacl) x), '-')
        || ' rls=' || c.relrowsecurity || '/' || c.relforcerowsecurity || ' opts=' || coalesce(c.reloptions::text, '-')
        || ' persistence=' || c.relpersistence::text
-  FROM pg_class c WHERE c.relnamespace = 'runai'::regnamespace
+  FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM nsp)
 UNION ALL
 SELECT 'column', a.attrelid::regclass::text || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || ' default=' || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-')
        || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text || ' collation=' || a.attcollation::regcollation::text
-       || ' acl=' || coalesce(a.attacl::text, '-')
+       || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a.attacl) x), '-')
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
- WHERE c.relnamespace = 'runai'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace IN (SELECT oid FROM nsp) AND a.attnum > 0 AND NOT a.attisdropped
 UNION ALL
 SELECT 'constraint', co.conrelid::regclass::text || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
        || ' deferrable=' || co.condeferrable
-  FROM pg_constraint co WHERE co.connamespace = 'runai'::regnamespace AND co.conrelid <> 0
+  FROM pg_constraint co WHERE co.connamespace IN (SELECT oid FROM nsp) AND co.conrelid <> 0
 UNION ALL
 SELECT 'domain constraint', co.contypid::regtype::text || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
-  FROM pg_constraint co WHERE co.connamespace = 'runai'::regnamespace AND co.contypid <> 0
+  FROM pg_constraint co WHERE co.connamespace IN (SELECT oid FROM nsp) AND co.contypid <> 0
 UNION ALL
 SELECT 'index', pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
- WHERE c.relnamespace = 'runai'::regnamespace
+ WHERE c.relnamespace IN (SELECT oid FROM nsp)
 UNION ALL
 SELECT 'trigger', pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
- WHERE c.relnamespace = 'runai'::regnamespace AND NOT t.tgisinternal
+ WHERE c.relnamespace IN (SELECT oid FROM nsp) AND NOT t.tgisinternal
 UNION ALL
 SELECT 'policy', pol.polrelid::regclass::text || ' ' || pol.polname || ' ' || pol.polcmd::text || ' ' || pol.polpermissive
        || ' roles=' || pol.polroles::regrole[]::text || ' using=' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '-')
        || ' check=' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '-')
-  FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid WHERE c.relnamespace = 'runai'::regnamespace
+  FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid WHERE c.relnamespace IN (SELECT oid FROM nsp)
 UNION ALL
 SELECT 'view', c.oid::regclass::text || ' ' || md5(pg_get_viewdef(c.oid)) FROM pg_class c
- WHERE c.relnamespace = 'runai'::regnamespace AND c.relkind::text IN ('v', 'm')
+ WHERE c.relnamespace IN (SELECT oid FROM nsp) AND c.relkind::text IN ('v', 'm')
 UNION ALL
 SELECT 'sequence', s.seqrelid::regclass::text || ' ' || format_type(s.seqtypid, NULL) || ' ' || s.seqstart || ' ' || s.seqincrement
        || ' ' || s.seqmax || ' ' || s.seqmin || ' ' || s.seqcache || ' ' || s.seqcycle
-  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid WHERE c.relnamespace = 'runai'::regnamespace
+  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid WHERE c.relnamespace IN (SELECT oid FROM nsp)
 UNION ALL
 SELECT 'type', t.oid::regtype::text || ' ' || t.typtype::text || ' len=' || t.typlen || ' align=' || t.typalign::text || ' storage=' || t.typstorage::text
        || ' in=' || t.typinput::text || ' out=' || t.typoutput::text || ' recv=' || t.typreceive::text || ' send=' || t.typsend::text
-       || ' acl=' || coalesce(t.typacl::text, '-')
-  FROM pg_type t WHERE t.typnamespace = 'runai'::regnamespace AND t.typtype::text <> 'c' AND t.typelem = 0
+       || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(t.typacl) x), '-')
+  FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM nsp) AND t.typtype::text <> 'c' AND t.typelem = 0
 UNION ALL
-SELECT 'operator', o.oid::regoperator::text || ' ' || o.oprcode::text || ' com=' || o.oprcom::regoperator::text
-       || ' neg=' || o.oprnegate::regoperator::text || ' rest=' || o.oprrest::text || ' join=' || o.oprjoin::text
+SELECT 'operator', o.oprnamespace::regnamespace::text || '.' || o.oid::regoperator::text || ' ' || o.oprcode::regprocedure::text
+       || ' com=' || o.oprcom::regoperator::text || ' neg=' || o.oprnegate::regoperator::text
+       || ' rest=' || o.oprrest::text || ' join=' || o.oprjoin::text
        || ' hashes=' || o.oprcanhash || ' merges=' || o.oprcanmerge
-  FROM pg_operator o WHERE o.oprnamespace = 'runai'::regnamespace
+  FROM opr o
 UNION ALL
-SELECT 'opclass', am.amname || ' ' || oc.opcname || ' for ' || oc.opcintype::regtype::text || ' default=' || oc.opcdefault
+SELECT 'opclass', am.amname || ' ' || oc.opcnamespace::regnamespace::text || '.' || oc.opcname || ' for ' || oc.opcintype::regtype::text
+       || ' default=' || oc.opcdefault
        || ' ops=' || (SELECT string_agg(ao.amopstrategy || ':' || ao.amopopr::regoperator::text, ',' ORDER BY ao.amopstrategy)
                         FROM pg_amop ao WHERE ao.amopfamily = oc.opcfamily AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype)
-       || ' procs=' || (SELECT string_agg(ap.amprocnum || ':' || ap.amproc::text, ',' ORDER BY ap.amprocnum)
+       || ' procs=' || (SELECT string_agg(ap.amprocnum || ':' || ap.amproc::regprocedure::text, ',' ORDER BY ap.amprocnum)
                           FROM pg_amproc ap WHERE ap.amprocfamily = oc.opcfamily AND ap.amproclefttype = oc.opcintype AND ap.amprocrighttype = oc.opcintype)
-  FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod WHERE oc.opcnamespace = 'runai'::regnamespace
+  FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod
+ WHERE oc.opcfamily IN (SELECT oid FROM fam)
 UNION ALL
 SELECT 'cast', c.castsource::regtype::text || ' -> ' || c.casttarget::regtype::text || ' ' || coalesce(c.castfunc::regprocedure::text, '-')
        || ' ' || c.castcontext::text || c.castmethod::text
@@ -278,15 +316,17 @@ SELECT 'event trigger', e.evtname || ' ' || e.evtevent || ' ' || e.evtfoid::regp
 UNION ALL
 SELECT 'comment', pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' = ' || md5(d.description)
   FROM pg_description d
- WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM pg_class WHERE relnamespace = 'runai'::regnamespace))
-    OR (d.classoid = 'pg_proc'::regclass AND d.objoid IN (SELECT oid FROM pg_proc WHERE pronamespace = 'runai'::regnamespace))
-    OR (d.classoid = 'pg_type'::regclass AND d.objoid IN (SELECT oid FROM pg_type WHERE typnamespace = 'runai'::regnamespace))
-    OR (d.classoid = 'pg_constraint'::regclass AND d.objoid IN (SELECT oid FROM pg_constraint WHERE connamespace = 'runai'::regnamespace))
-    OR (d.classoid = 'pg_operator'::regclass AND d.objoid IN (SELECT oid FROM pg_operator WHERE oprnamespace = 'runai'::regnamespace))
-    OR (d.classoid = 'pg_namespace'::regclass AND d.objoid = 'runai'::regnamespace)
+ WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM pg_class WHERE relnamespace IN (SELECT oid FROM nsp)))
+    OR (d.classoid = 'pg_proc'::regclass AND d.objoid IN (SELECT oid FROM pg_proc WHERE pronamespace IN (SELECT oid FROM nsp)))
+    OR (d.classoid = 'pg_type'::regclass AND d.objoid IN (SELECT oid FROM pg_type WHERE typnamespace IN (SELECT oid FROM nsp)))
+    OR (d.classoid = 'pg_constraint'::regclass AND d.objoid IN (SELECT oid FROM pg_constraint WHERE connamespace IN (SELECT oid FROM nsp)))
+    OR (d.classoid = 'pg_operator'::regclass AND d.objoid IN (SELECT oid FROM opr))
+    OR (d.classoid IN ('pg_opclass'::regclass, 'pg_opfamily'::regclass, 'pg_cast'::regclass, 'pg_event_trigger'::regclass)
+        AND d.objoid IN (SELECT objid FROM mem WHERE classid = d.classoid))
+    OR (d.classoid = 'pg_namespace'::regclass AND d.objoid IN (SELECT oid FROM nsp))
 UNION ALL
-SELECT 'schema', n.nspname || ' owner=' || n.nspowner::regrole::text || ' acl=' || coalesce(n.nspacl::text, '-')
-  FROM pg_namespace n WHERE n.nspname = 'runai'
+SELECT 'schema', n.nspname || ' owner=' || n.nspowner::regrole::text || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(n.nspacl) x), '-')
+  FROM pg_namespace n WHERE n.oid IN (SELECT oid FROM nsp)
 UNION ALL
 SELECT 'dump config', x.c::regclass::text || ' ' || coalesce(e.extcondition[x.n], '-')
   FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY x(c, n) WHERE e.extname = '$EXT'
@@ -294,29 +334,35 @@ ORDER BY 1, 2;
 SQL
 }
 
+# The schema of the internal tables: runai_internal, or runai before 0.2.0 (psql
+# variable ischema, for the queries below).
+ISCHEMA="SELECT CASE WHEN to_regnamespace('runai_internal') IS NULL THEN 'runai' ELSE 'runai_internal' END AS ischema \\gset"
+
 # The predefined rows: they come from the install or update scripts, not from users.
 predefined() {   # predefined DB
-  q -d "$1" <<'SQL'
+  q -d "$1" <<SQL
+$ISCHEMA
 SELECT 'resource_types', t::text FROM runai.resource_types t
-UNION ALL SELECT 'roles', row(r.id, r.name, r.description, r.tenant_wide, r.in_seed_documents, r.created_by)::text FROM runai.roles r
-UNION ALL SELECT 'role_permissions', p::text FROM runai.role_permissions p
+UNION ALL SELECT 'roles', row(r.id, r.name, r.description, r.tenant_wide, r.in_seed_documents, r.created_by)::text FROM :"ischema".roles r
+UNION ALL SELECT 'role_permissions', p::text FROM :"ischema".role_permissions p
 UNION ALL SELECT 'workload_kinds', k::text FROM runai.workload_kinds k
-UNION ALL SELECT 'system scope', row(s.scope, s.parent, s.name, s.created_by)::text FROM runai.scopes s WHERE s.parent IS NULL
+UNION ALL SELECT 'system scope', row(s.scope, s.parent, s.name, s.created_by)::text FROM :"ischema".scopes s WHERE s.parent IS NULL
 ORDER BY 1, 2;
 SQL
 }
 
+# The check grid, with the default search path.
 grid() {   # grid DB
-  q -d "$1" <<'SQL'
-SET search_path = pg_catalog, runai;
+  q -d "$1" <<SQL
+$ISCHEMA
 WITH subj(s) AS (VALUES ('user:admin@acme.io'), ('user:dora@acme.io'), ('user:eli@acme.io'), ('user:fay@acme.io'),
                         ('group:vision-team'), ('app:ci-bot'), ('user:nobody@acme.io')),
-     sc AS (SELECT scope FROM runai.scopes UNION ALL SELECT 'project/ghost'::runai.scope),
+     sc AS (SELECT scope FROM :"ischema".scopes UNION ALL SELECT 'project/ghost'::runai.scope),
      act(a) AS (VALUES ('view'), ('edit'), ('create'), ('delete'))
 SELECT 'has_permission', s, rt.name, a, sc.scope::text, runai.has_permission(s, rt.name, a, sc.scope)
   FROM subj, runai.resource_types rt, act, sc ORDER BY 2, 3, 4, 5;
 SELECT 'who_can', rt, a, sc.scope::text, w.subject, w.via_group, w.role, w.rule_id, w.rule_scope::text
-  FROM runai.scopes sc, unnest(ARRAY['workloads', 'access_rules']) rt, unnest(ARRAY['view', 'delete']) a,
+  FROM :"ischema".scopes sc, unnest(ARRAY['workloads', 'access_rules']) rt, unnest(ARRAY['view', 'delete']) a,
        LATERAL runai.who_can(rt, a, sc.scope) w ORDER BY 2, 3, 4, 5, 6, 7, 8;
 SET ROLE regress_upgrade_dora;
 SELECT 'can as dora', a, sc::text, runai.can('workloads', a, sc::runai.scope)
@@ -324,6 +370,7 @@ SELECT 'can as dora', a, sc::text, runai.can('workloads', a, sc::runai.scope)
        unnest(ARRAY['system', 'tenant/acme', 'cluster/eu-1', 'department/vision', 'department/nlp', 'project/det', 'project/chat']) sc
  ORDER BY 2, 3;
 SELECT 'my_permissions as dora', resource_type, actions::text, scope::text FROM runai.my_permissions() ORDER BY 2, 3, 4;
+SELECT 'workloads as dora', project::text, count(*) FROM runai.workloads GROUP BY 2 ORDER BY 2;
 RESET ROLE;
 SQL
 }
@@ -426,13 +473,62 @@ old_script() {   # old_script VERSION OUTFILE
 }
 
 # ---------------------------------------------------------------------------
+echo "== replaying the code parts of $current"
+# What every upgrade script ends with (tools/build_sql.sh): on an installation of the
+# same version it must change nothing, inside ALTER EXTENSION UPDATE.
+built=$privext/$EXT--$current.sql
+{ printf '\\echo Use "ALTER EXTENSION %s UPDATE" to load this file. \\quit\n' $EXT
+  tools/build_sql.sh --code "$current" $(ls src/sql/*.sql | LC_ALL=C sort); } >"$tmp/replay-delta.sql" \
+  || bad "tools/build_sql.sh --code failed"
+nparts=$(grep -c '^-- ==== ' "$tmp/replay-delta.sql")
+ncode=$(ls src/sql/[0-9][0-9]_code_*.sql | wc -l)
+ndata=$(ls src/sql/[0-9][0-9]_data_*.sql | wc -l)
+if [ "$nparts" -eq "$ncode" ] && [ $((ncode + ndata)) -eq "$(ls src/sql/*.sql | wc -l)" ] && [ "$ndata" -gt 0 ]; then
+  ok "src/sql has $ndata data parts and $ncode code parts; the replay holds the $ncode code parts"
+else
+  bad "the replay holds $nparts parts; src/sql has $ncode code parts, $ndata data parts and $(ls src/sql/*.sql | wc -l) parts in all"
+fi
+if upgrade_from 0.0.0-replay "$built" "$tmp/replay-delta.sql"; then
+  ok "replaying every code part of $current on an installation of $current changes nothing"
+else
+  bad "the code parts of $current cannot be replayed on an installation of $current without a difference"
+fi
+
+# ---------------------------------------------------------------------------
+echo "== released versions with this library, before they are updated"
+# A new library must not make an older database's checks fail open or crash: it
+# finds the older layout (src/catalog.h) and answers as the current version does.
+released=$(for h in $(git log --format=%H -- $EXT.control); do
+             git show "$h:$EXT.control" | sed -n "s/^default_version = '\(.*\)'/\1/p"
+           done | sort -uV | grep -vx "$current")
+[ -n "$released" ] || note "no released version other than $current in git history"
+for v in $released; do
+  if ! old_script "$v" "$tmp/compat-$v.sql" >/dev/null 2>&1; then
+    bad "$v: its install script cannot be rebuilt from git history"; continue
+  fi
+  db="compat_${v//[^a-zA-Z0-9]/_}"
+  install -m 644 "$tmp/compat-$v.sql" "$privext/$EXT--$v.sql"
+  if q -c "CREATE DATABASE $db" && q -d "$db" -c "CREATE EXTENSION $EXT VERSION '$v'" 2>"$tmp/$db.err" \
+     && fill "$db" 2>>"$tmp/$db.err"; then
+    got=$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = '$EXT'")
+    [ "$got" = "$v" ] || bad "$v: the database says version $got"
+    grid "$db" >"$tmp/$db.grid" 2>>"$tmp/$db.err"
+    same "$v, not yet updated, answers the $(wc -l <"$tmp/fresh.grid") checks of the grid as a fresh install of $current with this library" \
+         "$tmp/fresh.grid" "$tmp/$db.grid"
+  else
+    bad "$v: CREATE EXTENSION at $v or filling it failed with this library: $(cat "$tmp/$db.err")"
+  fi
+  rm -f "$privext/$EXT--$v.sql"
+  q -c "DROP DATABASE $db" >/dev/null 2>&1
+done
+
+# ---------------------------------------------------------------------------
 echo "== earlier versions"
 if [ ${#earlier[@]} -eq 0 ]; then
   echo "no earlier version exists: $current is the only version (no upgrade/$EXT--A--B.sql);"
   echo "running the harness against synthetic earlier versions instead"
-  built=$privext/$EXT--$current.sql
   # The first step for a real earlier version: its script from git history.
-  if out=$(old_script "$current" "$tmp/git-$current.sql" 2>&1) && grep -q "^CREATE TABLE runai.access_rules" "$tmp/git-$current.sql"; then
+  if out=$(old_script "$current" "$tmp/git-$current.sql" 2>&1) && grep -qE "^CREATE TABLE runai(_internal)?\.access_rules" "$tmp/git-$current.sql"; then
     ok "harness self-test: the install script of $current is rebuilt from git history ($out)"
   else
     bad "harness self-test: the install script of $current cannot be rebuilt from git history: $out"

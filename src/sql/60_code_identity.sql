@@ -1,123 +1,83 @@
--- Identity: local and SSO users, applications, token sessions (SPEC sections 3 and
--- 4 "Users and applications") and the last-administrator rule.
+-- Code: identity: local and SSO users, applications, token sessions (SPEC sections
+-- 3 and 4 "Users and applications") and the last-administrator rule.
 --
 -- Secrets: passwords and application secrets are stored only as SCRAM-SHA-256
--- verifiers (runai._password_hash, PostgreSQL's own code); tokens only as their
--- SHA-256 digest in runai.sessions, which nobody but the owner can read.
+-- verifiers (runai_internal.password_hash, PostgreSQL's own code); tokens only as
+-- their SHA-256 digest in runai_internal.sessions, which nobody but the owner can
+-- read.
 -- Temporary passwords, secrets and tokens come from pg_strong_random (144 to 256
 -- bits).  No event, error message or view contains any of them.
 --
--- Sessions: sign_in, sso_sign_in and app_sign_in create a row in runai.sessions
--- and return its token once; runai.authenticate(token) makes its subject the
--- current subject of the connection (src/session.c).  Deleting the row (sign_out,
--- change_password, reset_password, regenerate_application_secret, delete_user,
--- delete_application) ends the subject in every connection that used the token,
--- at its next statement.
+-- Sessions: sign_in, sso_sign_in and app_sign_in create a row in
+-- runai_internal.sessions and return its token once; runai.authenticate(token)
+-- makes its subject the
+-- current subject of the connection (src/session.c).  Deleting the row
+-- (sign_out, change_password, reset_password, regenerate_application_secret,
+-- delete_user, delete_application) ends the subject in every connection that used
+-- the token, at its next statement.
 --
 -- Failed sign-ins are counted in shared memory (src/lockout.c), so that rolling
 -- back the transaction that called sign_in does not undo the count.
 
 -- ---------------------------------------------------------------------------
--- Tables
--- ---------------------------------------------------------------------------
-
-CREATE TABLE runai.sessions (
-    id           bigint GENERATED ALWAYS AS IDENTITY,
-    token_hash   bytea NOT NULL CHECK (pg_catalog.length(token_hash) = 32),
-    subject_type text NOT NULL CHECK (subject_type IN ('user', 'app')),
-    subject      text NOT NULL CHECK (pg_catalog.length(subject) BETWEEN 1 AND 320),
-    user_id      uuid REFERENCES runai.users (id) ON DELETE CASCADE,
-    app_id       uuid REFERENCES runai.applications (id) ON DELETE CASCADE,
-    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    expires_at   timestamptz NOT NULL,
-    CONSTRAINT sessions_pkey PRIMARY KEY (id),
-    CONSTRAINT sessions_token_hash_key UNIQUE (token_hash),
-    CONSTRAINT sessions_one_owner CHECK (
-      (subject_type = 'user' AND user_id IS NOT NULL AND app_id IS NULL) OR
-      (subject_type = 'app' AND app_id IS NOT NULL AND user_id IS NULL))
-);
-CREATE INDEX sessions_user_idx ON runai.sessions (user_id);
-CREATE INDEX sessions_app_idx ON runai.sessions (app_id);
-COMMENT ON TABLE runai.sessions IS
-  'Token sessions from sign-ins. Tokens are stored only as their SHA-256 digest. A deleted row ends the session everywhere; rows are not dumped, so a restored database has no sessions.';
-
--- Ending a session (UPDATE, DELETE, TRUNCATE) must reach every connection that
--- uses it; a new session concerns nobody yet, so INSERT sends nothing.
-CREATE TRIGGER invalidate AFTER UPDATE OR DELETE OR TRUNCATE ON runai.sessions
-  FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache();
-ALTER TABLE runai.sessions ENABLE ALWAYS TRIGGER invalidate;
-
--- One row that every removal of a local System administrator updates, so that two
--- such removals are serialised (see runai._keep_last_admin).
-CREATE TABLE runai._admin_guard (
-    id      integer PRIMARY KEY CHECK (id = 1),
-    changes bigint NOT NULL DEFAULT 0
-);
-INSERT INTO runai._admin_guard (id) VALUES (1);
-COMMENT ON TABLE runai._admin_guard IS
-  'Internal: one row, updated by every change that could remove the last local System administrator, to serialise them.';
-
-REVOKE ALL ON runai.sessions, runai._admin_guard FROM PUBLIC;
-
--- ---------------------------------------------------------------------------
 -- Internal helpers in C (owner only)
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai._password_hash(password text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.password_hash(password text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_password_hash_sql' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION runai._password_hash(text) IS 'Internal: a SCRAM-SHA-256 verifier of the password.';
+COMMENT ON FUNCTION runai_internal.password_hash(text) IS 'Internal: a SCRAM-SHA-256 verifier of the password.';
 
-CREATE FUNCTION runai._password_verify(password text, verifier text) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.password_verify(password text, verifier text) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_password_verify_sql' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION runai._password_verify(text, text) IS
+COMMENT ON FUNCTION runai_internal.password_verify(text, text) IS
   'Internal: does the password match the verifier? A NULL verifier costs the same time and answers false.';
 
-CREATE FUNCTION runai._random_text(kind text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.random_text(kind text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_random_text_sql' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION runai._random_text(text) IS
+COMMENT ON FUNCTION runai_internal.random_text(text) IS
   'Internal: a new token, secret or temporary password (kind token, secret, password) from the strong random source.';
 
-CREATE FUNCTION runai._token_hash(token text) RETURNS bytea
+CREATE OR REPLACE FUNCTION runai_internal.token_hash(token text) RETURNS bytea
 AS 'MODULE_PATHNAME', 'rbac_token_hash_sql' LANGUAGE C IMMUTABLE STRICT;
-COMMENT ON FUNCTION runai._token_hash(text) IS 'Internal: the SHA-256 digest a token is stored as.';
+COMMENT ON FUNCTION runai_internal.token_hash(text) IS 'Internal: the SHA-256 digest a token is stored as.';
 
-CREATE FUNCTION runai._lockout_attempt(email text) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION runai_internal.lockout_attempt(email text) RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'rbac_lockout_attempt_sql' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION runai._lockout_attempt(text) IS
+COMMENT ON FUNCTION runai_internal.lockout_attempt(text) IS
   'Internal: counts a password check for the email in shared memory; NULL if it may go ahead, else the end of the lock.';
 
-CREATE FUNCTION runai._lockout_success(email text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.lockout_success(email text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_lockout_success_sql' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION runai._lockout_success(text) IS 'Internal: forgets the failed sign-ins of the email.';
+COMMENT ON FUNCTION runai_internal.lockout_success(text) IS 'Internal: forgets the failed sign-ins of the email.';
 
-CREATE FUNCTION runai._lockout_available() RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.lockout_available() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_lockout_available_sql' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._lockout_available() IS
+COMMENT ON FUNCTION runai_internal.lockout_available() IS
   'Internal: is the shared memory for counting failed sign-ins there (runai_rbac in shared_preload_libraries)?';
 
-CREATE FUNCTION runai._session_end() RETURNS bigint
+CREATE OR REPLACE FUNCTION runai_internal.session_end() RETURNS bigint
 AS 'MODULE_PATHNAME', 'rbac_session_end_sql' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION runai._session_end() IS
+COMMENT ON FUNCTION runai_internal.session_end() IS
   'Internal: ends the token subject of this connection and returns the id of its session.';
 
-CREATE FUNCTION runai._session_id() RETURNS bigint
+CREATE OR REPLACE FUNCTION runai_internal.session_id() RETURNS bigint
 AS 'MODULE_PATHNAME', 'rbac_session_id_sql' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION runai._session_id() IS 'Internal: the id of the valid session of this connection''s token subject, or NULL.';
+COMMENT ON FUNCTION runai_internal.session_id() IS 'Internal: the id of the valid session of this connection''s token subject, or NULL.';
 
-CREATE FUNCTION runai._session_expires_at() RETURNS timestamptz
+CREATE OR REPLACE FUNCTION runai_internal.session_expires_at() RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'rbac_session_expires_sql' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._session_expires_at() IS 'Internal: when a session created now expires (runai.session_lifetime).';
+COMMENT ON FUNCTION runai_internal.session_expires_at() IS 'Internal: when a session created now expires (runai.session_lifetime).';
 
 -- ---------------------------------------------------------------------------
 -- Internal helpers in SQL
 -- ---------------------------------------------------------------------------
 
 -- The lower-case form of a valid email; 22023 if NULL or malformed.
-CREATE FUNCTION runai._email(p_email text, p_argument text DEFAULT 'email') RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.email(p_email text, p_argument text DEFAULT 'email') RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE e text;
 BEGIN
-  PERFORM runai._not_null(p_email, p_argument);
+  PERFORM runai_internal.not_null(p_email, p_argument);
   e := lower(p_email);
   IF length(e) > 320 OR e !~ '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$' THEN
     RAISE EXCEPTION 'invalid email "%"', left(p_email, 100)
@@ -128,13 +88,13 @@ BEGIN
   RETURN e;
 END
 $$;
-COMMENT ON FUNCTION runai._email(text, text) IS 'Internal: the lower-case form of a valid email; 22023 if NULL or malformed.';
+COMMENT ON FUNCTION runai_internal.email(text, text) IS 'Internal: the lower-case form of a valid email; 22023 if NULL or malformed.';
 
 -- 22023 unless the name is a valid application name.
-CREATE FUNCTION runai._app_name(p_name text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.app_name(p_name text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM runai._not_null(p_name, 'name');
+  PERFORM runai_internal.not_null(p_name, 'name');
   IF p_name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
     RAISE EXCEPTION 'invalid application name "%"', left(p_name, 100)
       USING ERRCODE = 'invalid_parameter_value',
@@ -144,14 +104,14 @@ BEGIN
   RETURN p_name;
 END
 $$;
-COMMENT ON FUNCTION runai._app_name(text) IS 'Internal: 22023 unless the name is a valid application name.';
+COMMENT ON FUNCTION runai_internal.app_name(text) IS 'Internal: 22023 unless the name is a valid application name.';
 
 -- The application with this name; 42704 if none.
-CREATE FUNCTION runai._application(p_name text) RETURNS runai.applications
+CREATE OR REPLACE FUNCTION runai_internal.application(p_name text) RETURNS runai_internal.applications
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE a runai.applications;
+DECLARE a runai_internal.applications;
 BEGIN
-  SELECT * INTO a FROM runai.applications WHERE name = p_name;
+  SELECT * INTO a FROM runai_internal.applications WHERE name = p_name;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'application "%" does not exist', left(p_name, 100)
       USING ERRCODE = 'undefined_object',
@@ -161,11 +121,11 @@ BEGIN
   RETURN a;
 END
 $$;
-COMMENT ON FUNCTION runai._application(text) IS 'Internal: the application with this name; 42704 if none.';
+COMMENT ON FUNCTION runai_internal.application(text) IS 'Internal: the application with this name; 42704 if none.';
 
 -- 22023 unless the new password follows the rules: 8 to 255 characters, not the
 -- email, not the current password.
-CREATE FUNCTION runai._check_new_password(p_email text, p_current text, p_new text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.check_new_password(p_email text, p_current text, p_new text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF length(p_new) NOT BETWEEN 8 AND 255 THEN
@@ -188,88 +148,88 @@ BEGIN
   END IF;
 END
 $$;
-COMMENT ON FUNCTION runai._check_new_password(text, text, text) IS 'Internal: 22023 unless a new password follows the rules.';
+COMMENT ON FUNCTION runai_internal.check_new_password(text, text, text) IS 'Internal: 22023 unless a new password follows the rules.';
 
 -- Appends an event whose subject is given (the user or application signing in),
 -- or the caller when p_subject is NULL.
-CREATE FUNCTION runai._log_subject_event(p_subject_type text, p_subject text, p_action text,
-                                         p_result text, p_entity_type text, p_entity_name text,
-                                         p_entity_id text, p_details jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION runai_internal.log_subject_event(p_subject_type text, p_subject text, p_action text,
+                                                            p_result text, p_entity_type text, p_entity_name text,
+                                                            p_entity_id text, p_details jsonb DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF p_subject IS NULL THEN
-    PERFORM runai._log_event(p_action, p_result, p_entity_type, p_entity_name, p_entity_id, p_details);
+    PERFORM runai_internal.log_event(p_action, p_result, p_entity_type, p_entity_name, p_entity_id, p_details);
   ELSE
-    INSERT INTO runai.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
+    INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
     VALUES (p_subject, p_subject_type, p_action, p_result, p_entity_type, p_entity_name, p_entity_id,
             coalesce(p_details, '{}'));
   END IF;
 END
 $$;
-COMMENT ON FUNCTION runai._log_subject_event(text, text, text, text, text, text, text, jsonb) IS
+COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, text, text, text, jsonb) IS
   'Internal: appends an event on behalf of the given subject (sign-ins), else of the caller.';
 
 -- Creates a session for a user or an application and returns its token.
-CREATE FUNCTION runai._new_session(p_subject_type text, p_subject text, p_user_id uuid, p_app_id uuid)
+CREATE OR REPLACE FUNCTION runai_internal.new_session(p_subject_type text, p_subject text, p_user_id uuid, p_app_id uuid)
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE tok text := runai._random_text('token');
+DECLARE tok text := runai_internal.random_text('token');
 BEGIN
   -- expired sessions of the same subject go; checking first avoids telling every
   -- backend about a DELETE that removes nothing
-  IF EXISTS (SELECT 1 FROM runai.sessions
+  IF EXISTS (SELECT 1 FROM runai_internal.sessions
               WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now()) THEN
-    DELETE FROM runai.sessions
+    DELETE FROM runai_internal.sessions
      WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now();
   END IF;
-  INSERT INTO runai.sessions (token_hash, subject_type, subject, user_id, app_id, expires_at)
-  VALUES (runai._token_hash(tok), p_subject_type, p_subject, p_user_id, p_app_id,
-          runai._session_expires_at());
+  INSERT INTO runai_internal.sessions (token_hash, subject_type, subject, user_id, app_id, expires_at)
+  VALUES (runai_internal.token_hash(tok), p_subject_type, p_subject, p_user_id, p_app_id,
+          runai_internal.session_expires_at());
   RETURN tok;
 END
 $$;
-COMMENT ON FUNCTION runai._new_session(text, text, uuid, uuid) IS 'Internal: creates a session and returns its token (shown once).';
+COMMENT ON FUNCTION runai_internal.new_session(text, text, uuid, uuid) IS 'Internal: creates a session and returns its token (shown once).';
 
 -- Ends sessions; returns how many.  Checking first avoids a needless invalidation.
-CREATE FUNCTION runai._end_sessions(p_user_id uuid, p_app_id uuid, p_keep bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION runai_internal.end_sessions(p_user_id uuid, p_app_id uuid, p_keep bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE n bigint := 0;
 BEGIN
-  IF EXISTS (SELECT 1 FROM runai.sessions
+  IF EXISTS (SELECT 1 FROM runai_internal.sessions
               WHERE (user_id = p_user_id OR app_id = p_app_id) AND id IS DISTINCT FROM p_keep) THEN
-    DELETE FROM runai.sessions
+    DELETE FROM runai_internal.sessions
      WHERE (user_id = p_user_id OR app_id = p_app_id) AND id IS DISTINCT FROM p_keep;
     GET DIAGNOSTICS n = ROW_COUNT;
   END IF;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION runai._end_sessions(uuid, uuid, bigint) IS 'Internal: ends the sessions of a user or an application, except p_keep.';
+COMMENT ON FUNCTION runai_internal.end_sessions(uuid, uuid, bigint) IS 'Internal: ends the sessions of a user or an application, except p_keep.';
 
 -- Deletes the access rules of a subject, recording each; returns how many.
-CREATE FUNCTION runai._delete_rules_of(p_subject_type text, p_subject text) RETURNS bigint
+CREATE OR REPLACE FUNCTION runai_internal.delete_rules_of(p_subject_type text, p_subject text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   r record;
   n bigint := 0;
 BEGIN
   FOR r IN
-    DELETE FROM runai.access_rules ar USING runai.roles ro
+    DELETE FROM runai_internal.access_rules ar USING runai_internal.roles ro
      WHERE ro.id = ar.role_id AND ar.subject_type = p_subject_type AND ar.subject = p_subject
     RETURNING ar.id, ar.scope, ro.name AS role_name
   LOOP
-    PERFORM runai._log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text,
-                             r.id::text,
-                             jsonb_build_object('subject', p_subject_type || ':' || p_subject,
-                                                'role', r.role_name, 'scope', r.scope::text));
+    PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text,
+                                     r.id::text,
+                                     jsonb_build_object('subject', p_subject_type || ':' || p_subject,
+                                                        'role', r.role_name, 'scope', r.scope::text));
     n := n + 1;
   END LOOP;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION runai._delete_rules_of(text, text) IS 'Internal: deletes and records every access rule of a subject.';
+COMMENT ON FUNCTION runai_internal.delete_rules_of(text, text) IS 'Internal: deletes and records every access rule of a subject.';
 
 -- ---------------------------------------------------------------------------
 -- The last local System administrator
@@ -277,42 +237,42 @@ COMMENT ON FUNCTION runai._delete_rules_of(text, text) IS 'Internal: deletes and
 
 -- Does a local user hold System administrator at system or a tenant?  With
 -- p_lasting, only rules without an expiry count (those that keep the invariant).
-CREATE FUNCTION runai._local_admin_exists(p_lasting boolean) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.local_admin_exists(p_lasting boolean) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT EXISTS (
     SELECT 1
-      FROM runai.access_rules r
-      JOIN runai.roles ro ON ro.id = r.role_id AND ro.name = 'System administrator'
-      JOIN runai.users u ON u.email = r.subject AND u.type = 'local'
+      FROM runai_internal.access_rules r
+      JOIN runai_internal.roles ro ON ro.id = r.role_id AND ro.name = 'System administrator'
+      JOIN runai_internal.users u ON u.email = r.subject AND u.type = 'local'
      WHERE r.subject_type = 'user'
        AND runai.scope_type(r.scope) IN ('system', 'tenant')
        AND (r.expires_at IS NULL OR (NOT p_lasting AND r.expires_at > now())))
 $$;
-COMMENT ON FUNCTION runai._local_admin_exists(boolean) IS
+COMMENT ON FUNCTION runai_internal.local_admin_exists(boolean) IS
   'Internal: does a local user hold System administrator at system or a tenant (with p_lasting, by a rule without expiry)?';
 
--- Constraint trigger on runai.access_rules and runai.users: refuses (23514) a change
+-- Constraint trigger on runai_internal.access_rules and runai_internal.users: refuses (23514) a change
 -- that leaves no local user holding System administrator at system or a tenant by
 -- a rule without expiry, once one existed.  Changes that could do so first update
--- the single row of runai._admin_guard: a concurrent one waits for it, then (READ
+-- the single row of runai_internal.admin_guard: a concurrent one waits for it, then (READ
 -- COMMITTED) counts again with a new snapshot, or (REPEATABLE READ, SERIALIZABLE)
 -- fails with a serialization error; either way no two sessions can each remove
 -- one of the last two administrators.
-CREATE FUNCTION runai._keep_last_admin() RETURNS trigger
+CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE who text;
 BEGIN
   IF TG_TABLE_NAME = 'access_rules' THEN
     IF OLD.subject_type <> 'user' OR OLD.expires_at IS NOT NULL
        OR runai.scope_type(OLD.scope) NOT IN ('system', 'tenant')
-       OR OLD.role_id IS DISTINCT FROM (SELECT id FROM runai.roles WHERE name = 'System administrator') THEN
+       OR OLD.role_id IS DISTINCT FROM (SELECT id FROM runai_internal.roles WHERE name = 'System administrator') THEN
       RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.subject_type = OLD.subject_type AND NEW.subject = OLD.subject
-       AND NEW.role_id = OLD.role_id AND NEW.scope OPERATOR(runai.=) OLD.scope AND NEW.expires_at IS NULL THEN
+       AND NEW.role_id = OLD.role_id AND NEW.scope OPERATOR(pg_catalog.=) OLD.scope AND NEW.expires_at IS NULL THEN
       RETURN NULL;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM runai.users WHERE email = OLD.subject AND type = 'local') THEN
+    IF NOT EXISTS (SELECT 1 FROM runai_internal.users WHERE email = OLD.subject AND type = 'local') THEN
       RETURN NULL;
     END IF;
     who := OLD.subject;
@@ -320,7 +280,7 @@ BEGIN
     IF OLD.type <> 'local' OR (TG_OP = 'UPDATE' AND NEW.type = 'local' AND NEW.email = OLD.email) THEN
       RETURN NULL;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM runai.access_rules r JOIN runai.roles ro ON ro.id = r.role_id
+    IF NOT EXISTS (SELECT 1 FROM runai_internal.access_rules r JOIN runai_internal.roles ro ON ro.id = r.role_id
                     WHERE r.subject_type = 'user' AND r.subject = OLD.email AND r.expires_at IS NULL
                       AND ro.name = 'System administrator'
                       AND runai.scope_type(r.scope) IN ('system', 'tenant')) THEN
@@ -328,8 +288,8 @@ BEGIN
     END IF;
     who := OLD.email;
   END IF;
-  UPDATE runai._admin_guard SET changes = changes + 1 WHERE id = 1;
-  IF NOT runai._local_admin_exists(true) THEN
+  UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  IF NOT runai_internal.local_admin_exists(true) THEN
     RAISE EXCEPTION 'cannot remove the last local system administrator'
       USING ERRCODE = 'check_violation',
             DETAIL = format('%s is the last local user holding System administrator at the system or a tenant scope without an expiry, and at least one must always exist.', who),
@@ -338,22 +298,34 @@ BEGIN
   RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION runai._keep_last_admin() IS
+COMMENT ON FUNCTION runai_internal.keep_last_admin() IS
   'Constraint trigger: at least one local user must hold System administrator at system or a tenant (without expiry) once one did.';
 
-CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE ON runai.access_rules
-  DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai._keep_last_admin();
-CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE OF type, email ON runai.users
-  DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai._keep_last_admin();
-ALTER TABLE runai.access_rules ENABLE ALWAYS TRIGGER keep_last_admin;
-ALTER TABLE runai.users ENABLE ALWAYS TRIGGER keep_last_admin;
+-- Constraint triggers cannot be replaced: created once, kept when this part is
+-- replayed (the function above is what changes).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                  WHERE tgrelid = 'runai_internal.access_rules'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
+    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE ON runai_internal.access_rules
+      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
+  END IF;
+  ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                  WHERE tgrelid = 'runai_internal.users'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
+    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE OF type, email ON runai_internal.users
+      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
+  END IF;
+  ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin;
+END
+$$;
 
 -- TRUNCATE bypasses row triggers: refuse it while an administrator exists.
-CREATE FUNCTION runai._keep_last_admin_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF runai._local_admin_exists(true) THEN
-    RAISE EXCEPTION 'cannot truncate runai.% while a local system administrator exists', TG_TABLE_NAME
+  IF runai_internal.local_admin_exists(true) THEN
+    RAISE EXCEPTION 'cannot truncate %.% while a local system administrator exists', TG_TABLE_SCHEMA, TG_TABLE_NAME
       USING ERRCODE = 'check_violation',
             DETAIL = 'Truncating it would remove the last local user holding System administrator at the system or a tenant scope.',
             HINT = 'Delete the rows you mean to delete with the extension''s functions, or drop the extension.';
@@ -361,21 +333,21 @@ BEGIN
   RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION runai._keep_last_admin_truncate() IS 'Trigger: refuses TRUNCATE of users or access rules while an administrator exists.';
-CREATE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai.access_rules
-  FOR EACH STATEMENT EXECUTE FUNCTION runai._keep_last_admin_truncate();
-CREATE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai.users
-  FOR EACH STATEMENT EXECUTE FUNCTION runai._keep_last_admin_truncate();
-ALTER TABLE runai.access_rules ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
-ALTER TABLE runai.users ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
+COMMENT ON FUNCTION runai_internal.keep_last_admin_truncate() IS 'Trigger: refuses TRUNCATE of users or access rules while an administrator exists.';
+CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.access_rules
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
+CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.users
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
 
 -- ---------------------------------------------------------------------------
 -- Users
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.bootstrap(admin_email text) RETURNS text
+CREATE OR REPLACE FUNCTION runai.bootstrap(admin_email text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._bootstrap(p_admin_email text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.bootstrap(p_admin_email text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
@@ -384,52 +356,52 @@ DECLARE
   rid bigint;
   owner oid;
 BEGIN
-  e := runai._email(p_admin_email, 'admin_email');
+  e := runai_internal.email(p_admin_email, 'admin_email');
   SELECT extowner INTO owner FROM pg_extension WHERE extname = 'runai_rbac';
-  IF NOT (runai._actor_superuser() OR pg_has_role(runai._actor_db_role(), owner, 'USAGE')) THEN
+  IF NOT (runai_internal.actor_superuser() OR pg_has_role(runai_internal.actor_db_role(), owner, 'USAGE')) THEN
     RAISE EXCEPTION 'permission denied: only the owner of runai_rbac or a superuser may bootstrap it'
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Database role %s is neither a superuser nor the extension''s owner %s.',
-                            runai._actor_db_role()::regrole, owner::regrole),
+                            runai_internal.actor_db_role()::regrole, owner::regrole),
             HINT = 'Connect as the role that ran CREATE EXTENSION runai_rbac, or as a superuser.';
   END IF;
   -- one bootstrap at a time: a concurrent one waits here, then sees this one's admin
-  UPDATE runai._admin_guard SET changes = changes + 1 WHERE id = 1;
-  IF runai._local_admin_exists(false) THEN
+  UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  IF runai_internal.local_admin_exists(false) THEN
     RAISE EXCEPTION 'runai_rbac is already bootstrapped'
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'A local user already holds System administrator at the system or a tenant scope.',
             HINT = 'Sign in as that administrator and create users with runai.create_local_user.';
   END IF;
-  IF EXISTS (SELECT 1 FROM runai.users WHERE email = e) THEN
+  IF EXISTS (SELECT 1 FROM runai_internal.users WHERE email = e) THEN
     RAISE EXCEPTION 'user "%" already exists', e
       USING ERRCODE = 'unique_violation',
             DETAIL = 'bootstrap creates a new local user.',
             HINT = 'Choose an email no user has, or give the existing local user System administrator with runai.add_access_rule.';
   END IF;
-  pw := runai._random_text('password');
-  INSERT INTO runai.users (email, type, password_hash, password_temporary, created_by)
-  VALUES (e, 'local', runai._password_hash(pw), true, runai._actor_name())
+  pw := runai_internal.random_text('password');
+  INSERT INTO runai_internal.users (email, type, password_hash, password_temporary, created_by)
+  VALUES (e, 'local', runai_internal.password_hash(pw), true, runai_internal.actor_name())
   RETURNING id INTO uid;
-  INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
-  VALUES ('user', e, (SELECT id FROM runai.roles WHERE name = 'System administrator'), 'system',
-          runai._actor_name())
+  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
+  VALUES ('user', e, (SELECT id FROM runai_internal.roles WHERE name = 'System administrator'), 'system',
+          runai_internal.actor_name())
   RETURNING id INTO rid;
-  PERFORM runai._log_event('create', 'Succeeded', 'users', e, uid::text,
-                           jsonb_build_object('type', 'local', 'bootstrap', true));
-  PERFORM runai._log_event('create', 'Succeeded', 'access_rules', 'System administrator @ system', rid::text,
-                           jsonb_build_object('subject', 'user:' || e, 'role', 'System administrator',
-                                              'scope', 'system'));
+  PERFORM runai_internal.log_event('create', 'Succeeded', 'users', e, uid::text,
+                                   jsonb_build_object('type', 'local', 'bootstrap', true));
+  PERFORM runai_internal.log_event('create', 'Succeeded', 'access_rules', 'System administrator @ system', rid::text,
+                                   jsonb_build_object('subject', 'user:' || e, 'role', 'System administrator',
+                                                      'scope', 'system'));
   RETURN pw;
 END
 $$;
 COMMENT ON FUNCTION runai.bootstrap(text) IS
   'Creates the first local user with System administrator at system and returns its temporary password (shown once). Only for the extension owner or a superuser, and only while no local System administrator exists.';
 
-CREATE FUNCTION runai.create_local_user(email text)
+CREATE OR REPLACE FUNCTION runai.create_local_user(email text)
 RETURNS TABLE (user_id uuid, email text, temporary_password text)
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._create_local_user(p_email text)
+CREATE OR REPLACE FUNCTION runai_internal.create_local_user(p_email text)
 RETURNS TABLE (user_id uuid, email text, temporary_password text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -439,14 +411,14 @@ DECLARE
   uid uuid;
   existing text;
 BEGIN
-  e := runai._email(p_email);
-  PERFORM runai._require_tenant_wide('users', 'create');
-  SELECT u.type INTO existing FROM runai.users u WHERE u.email = e;
+  e := runai_internal.email(p_email);
+  PERFORM runai_internal.require_tenant_wide('users', 'create');
+  SELECT u.type INTO existing FROM runai_internal.users u WHERE u.email = e;
   IF existing IS NULL THEN
-    pw := runai._random_text('password');
+    pw := runai_internal.random_text('password');
     BEGIN
-      INSERT INTO runai.users (email, type, password_hash, password_temporary, created_by)
-      VALUES (e, 'local', runai._password_hash(pw), true, runai._actor_name())
+      INSERT INTO runai_internal.users (email, type, password_hash, password_temporary, created_by)
+      VALUES (e, 'local', runai_internal.password_hash(pw), true, runai_internal.actor_name())
       RETURNING id INTO uid;
     EXCEPTION WHEN unique_violation THEN
       existing := 'local';
@@ -459,17 +431,17 @@ BEGIN
                             CASE existing WHEN 'sso' THEN 'SSO' ELSE 'local' END),
             HINT = 'Use the existing user, or delete it first with runai.delete_user.';
   END IF;
-  PERFORM runai._log_event('create', 'Succeeded', 'users', e, uid::text, jsonb_build_object('type', 'local'));
+  PERFORM runai_internal.log_event('create', 'Succeeded', 'users', e, uid::text, jsonb_build_object('type', 'local'));
   RETURN QUERY SELECT uid, e, pw;
 END
 $$;
 COMMENT ON FUNCTION runai.create_local_user(text) IS
   'Creates a local user and returns its temporary password once (it is never stored or shown again); the user must change it before getting a session. Needs users create at system or a tenant.';
 
-CREATE FUNCTION runai.sign_in(email text, password text)
+CREATE OR REPLACE FUNCTION runai.sign_in(email text, password text)
 RETURNS TABLE (status text, token text)
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._sign_in(p_email text, p_password text)
+CREATE OR REPLACE FUNCTION runai_internal.sign_in(p_email text, p_password text)
 RETURNS TABLE (status text, token text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -479,46 +451,46 @@ DECLARE
   ok boolean;
   tok text;
 BEGIN
-  PERFORM runai._not_null(p_email, 'email');
-  PERFORM runai._not_null(p_password, 'password');
+  PERFORM runai_internal.not_null(p_email, 'email');
+  PERFORM runai_internal.not_null(p_password, 'password');
   e := lower(p_email);
-  IF runai._lockout_attempt(e) IS NOT NULL THEN
-    SELECT us.id, us.email INTO u FROM runai.users us WHERE us.email = e AND us.type = 'local';
-    PERFORM runai._log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                     jsonb_build_object('status', 'locked'));
+  IF runai_internal.lockout_attempt(e) IS NOT NULL THEN
+    SELECT us.id, us.email INTO u FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
+    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
+                                             jsonb_build_object('status', 'locked'));
     RETURN QUERY SELECT 'locked'::text, NULL::text;
     RETURN;
   END IF;
   SELECT us.id, us.email, us.password_hash, us.password_temporary INTO u
-    FROM runai.users us WHERE us.email = e AND us.type = 'local';
+    FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
   -- unknown emails and SSO users are checked against a dummy verifier: same time
-  ok := runai._password_verify(left(p_password, 1024), u.password_hash) AND length(p_password) <= 1024;
+  ok := runai_internal.password_verify(left(p_password, 1024), u.password_hash) AND length(p_password) <= 1024;
   IF NOT ok THEN
-    PERFORM runai._log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                     jsonb_build_object('status', 'invalid_credentials'));
+    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
+                                             jsonb_build_object('status', 'invalid_credentials'));
     RETURN QUERY SELECT 'invalid_credentials'::text, NULL::text;
     RETURN;
   END IF;
-  PERFORM runai._lockout_success(e);
+  PERFORM runai_internal.lockout_success(e);
   IF u.password_temporary THEN
-    PERFORM runai._log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                     jsonb_build_object('status', 'password_change_required'));
+    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
+                                             jsonb_build_object('status', 'password_change_required'));
     RETURN QUERY SELECT 'password_change_required'::text, NULL::text;
     RETURN;
   END IF;
-  tok := runai._new_session('user', u.email, u.id, NULL);
-  UPDATE runai.users SET last_login = now() WHERE id = u.id;
-  PERFORM runai._log_subject_event('user', u.email, 'sign-in', 'Succeeded', 'users', u.email, u.id::text,
-                                   jsonb_build_object('method', 'password'));
+  tok := runai_internal.new_session('user', u.email, u.id, NULL);
+  UPDATE runai_internal.users SET last_login = now() WHERE id = u.id;
+  PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Succeeded', 'users', u.email, u.id::text,
+                                           jsonb_build_object('method', 'password'));
   RETURN QUERY SELECT 'ok'::text, tok;
 END
 $$;
 COMMENT ON FUNCTION runai.sign_in(text, text) IS
   'Signs a local user in: status ok with a token, password_change_required (a temporary password: call change_password), invalid_credentials (the same for an unknown email and a wrong password) or locked (too many failed sign-ins).';
 
-CREATE FUNCTION runai.change_password(email text, current_password text, new_password text) RETURNS void
+CREATE OR REPLACE FUNCTION runai.change_password(email text, current_password text, new_password text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._change_password(p_email text, p_current text, p_new text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.change_password(p_email text, p_current text, p_new text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
@@ -526,115 +498,115 @@ DECLARE
   locked_until timestamptz;
   n bigint;
 BEGIN
-  PERFORM runai._not_null(p_email, 'email');
-  PERFORM runai._not_null(p_current, 'current_password');
-  PERFORM runai._not_null(p_new, 'new_password');
+  PERFORM runai_internal.not_null(p_email, 'email');
+  PERFORM runai_internal.not_null(p_current, 'current_password');
+  PERFORM runai_internal.not_null(p_new, 'new_password');
   e := lower(p_email);
-  PERFORM runai._check_new_password(e, p_current, p_new);
-  locked_until := runai._lockout_attempt(e);
+  PERFORM runai_internal.check_new_password(e, p_current, p_new);
+  locked_until := runai_internal.lockout_attempt(e);
   IF locked_until IS NOT NULL THEN
     RAISE EXCEPTION 'account is locked'
       USING ERRCODE = 'invalid_authorization_specification',
             DETAIL = format('Too many failed sign-ins; the lock ends at %s.', locked_until),
             HINT = 'Wait until then, or ask an administrator to reset the password.';
   END IF;
-  SELECT us.id, us.email, us.password_hash INTO u FROM runai.users us WHERE us.email = e AND us.type = 'local';
-  IF NOT (runai._password_verify(left(p_current, 1024), u.password_hash) AND length(p_current) <= 1024) THEN
+  SELECT us.id, us.email, us.password_hash INTO u FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
+  IF NOT (runai_internal.password_verify(left(p_current, 1024), u.password_hash) AND length(p_current) <= 1024) THEN
     RAISE EXCEPTION 'invalid email or current password'
       USING ERRCODE = 'invalid_password',
             DETAIL = 'No local user has this email, or the current password is wrong; the attempt counts towards the lockout.',
             HINT = 'Pass the current or temporary password. SSO users have no password here: they sign in through their identity provider.';
   END IF;
-  PERFORM runai._lockout_success(e);
-  UPDATE runai.users SET password_hash = runai._password_hash(p_new), password_temporary = false,
+  PERFORM runai_internal.lockout_success(e);
+  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(p_new), password_temporary = false,
                          updated_at = now()
    WHERE id = u.id;
-  n := runai._end_sessions(u.id, NULL, runai._session_id());
-  PERFORM runai._log_subject_event('user', u.email, 'update', 'Succeeded', 'users', u.email, u.id::text,
-                                   jsonb_build_object('changed', 'password', 'sessions_ended', n));
+  n := runai_internal.end_sessions(u.id, NULL, runai_internal.session_id());
+  PERFORM runai_internal.log_subject_event('user', u.email, 'update', 'Succeeded', 'users', u.email, u.id::text,
+                                           jsonb_build_object('changed', 'password', 'sessions_ended', n));
 END
 $$;
 COMMENT ON FUNCTION runai.change_password(text, text, text) IS
   'Changes a local user''s password given the current (or temporary) one: 8 to 255 characters, not the email, not the current one. Clears the temporary state and ends the user''s other sessions.';
 
-CREATE FUNCTION runai.reset_password(email text) RETURNS text
+CREATE OR REPLACE FUNCTION runai.reset_password(email text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._reset_password(p_email text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.reset_password(p_email text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
-  u runai.users;
+  u runai_internal.users;
   pw text;
   n bigint;
 BEGIN
-  e := runai._email(p_email);
-  PERFORM runai._require_tenant_wide('users', 'edit');
-  SELECT * INTO u FROM runai.users WHERE id = runai._user_id(e);
+  e := runai_internal.email(p_email);
+  PERFORM runai_internal.require_tenant_wide('users', 'edit');
+  SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
   IF u.type <> 'local' THEN
     RAISE EXCEPTION 'user "%" is an SSO user', e
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'SSO users have no password here; their identity provider authenticates them.',
             HINT = 'Reset the password in the identity provider.';
   END IF;
-  pw := runai._random_text('password');
-  UPDATE runai.users SET password_hash = runai._password_hash(pw), password_temporary = true,
+  pw := runai_internal.random_text('password');
+  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(pw), password_temporary = true,
                          updated_at = now()
    WHERE id = u.id;
-  n := runai._end_sessions(u.id, NULL);
-  PERFORM runai._lockout_success(e);
-  PERFORM runai._log_event('reset-password', 'Succeeded', 'users', e, u.id::text,
-                           jsonb_build_object('sessions_ended', n));
+  n := runai_internal.end_sessions(u.id, NULL);
+  PERFORM runai_internal.lockout_success(e);
+  PERFORM runai_internal.log_event('reset-password', 'Succeeded', 'users', e, u.id::text,
+                                   jsonb_build_object('sessions_ended', n));
   RETURN pw;
 END
 $$;
 COMMENT ON FUNCTION runai.reset_password(text) IS
   'Gives a local user a new temporary password (returned once), ends its sessions and lifts a lockout. Needs users edit at system or a tenant.';
 
-CREATE FUNCTION runai.delete_user(email text) RETURNS void
+CREATE OR REPLACE FUNCTION runai.delete_user(email text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._delete_user(p_email text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.delete_user(p_email text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
-  u runai.users;
+  u runai_internal.users;
   nrules bigint;
   nsessions bigint;
 BEGIN
-  PERFORM runai._not_null(p_email, 'email');
+  PERFORM runai_internal.not_null(p_email, 'email');
   e := lower(p_email);
-  PERFORM runai._require_tenant_wide('users', 'delete');
-  SELECT * INTO u FROM runai.users WHERE id = runai._user_id(e);
-  nrules := runai._delete_rules_of('user', e);
-  nsessions := runai._end_sessions(u.id, NULL);
-  DELETE FROM runai.users WHERE id = u.id;
-  PERFORM runai._log_event('delete', 'Succeeded', 'users', e, u.id::text,
-                           jsonb_build_object('type', u.type, 'access_rules_deleted', nrules,
-                                              'sessions_ended', nsessions));
+  PERFORM runai_internal.require_tenant_wide('users', 'delete');
+  SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
+  nrules := runai_internal.delete_rules_of('user', e);
+  nsessions := runai_internal.end_sessions(u.id, NULL);
+  DELETE FROM runai_internal.users WHERE id = u.id;
+  PERFORM runai_internal.log_event('delete', 'Succeeded', 'users', e, u.id::text,
+                                   jsonb_build_object('type', u.type, 'access_rules_deleted', nrules,
+                                                      'sessions_ended', nsessions));
 END
 $$;
 COMMENT ON FUNCTION runai.delete_user(text) IS
   'Deletes a user with its access rules, group memberships, role bindings and sessions. Refused for the last local System administrator. Needs users delete at system or a tenant.';
 
-CREATE FUNCTION runai.sso_sign_in(email text, groups text[]) RETURNS text
+CREATE OR REPLACE FUNCTION runai.sso_sign_in(email text, groups text[]) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._sso_sign_in(p_email text, p_groups text[]) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.sso_sign_in(p_email text, p_groups text[]) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
-  u runai.users;
+  u runai_internal.users;
   tok text;
   old_groups text[];
   new_groups text[];
 BEGIN
-  e := runai._email(p_email);
-  PERFORM runai._not_null(p_groups, 'groups');
+  e := runai_internal.email(p_email);
+  PERFORM runai_internal.not_null(p_groups, 'groups');
   IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
     RAISE EXCEPTION 'invalid group name'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
             HINT = 'Remove empty or NULL elements from the array.';
   END IF;
-  SELECT * INTO u FROM runai.users WHERE email = e;
+  SELECT * INTO u FROM runai_internal.users WHERE email = e;
   IF FOUND AND u.type <> 'sso' THEN
     RAISE EXCEPTION 'a local user with email "%" already exists', e
       USING ERRCODE = 'unique_violation',
@@ -642,42 +614,42 @@ BEGIN
             HINT = 'Delete the local user first with runai.delete_user if this person should sign in through SSO.';
   END IF;
   IF NOT FOUND THEN
-    INSERT INTO runai.users (email, type, created_by) VALUES (e, 'sso', runai._actor_name())
+    INSERT INTO runai_internal.users (email, type, created_by) VALUES (e, 'sso', runai_internal.actor_name())
     ON CONFLICT (email) DO NOTHING;
-    SELECT * INTO u FROM runai.users WHERE email = e;
+    SELECT * INTO u FROM runai_internal.users WHERE email = e;
     IF u.type <> 'sso' THEN
       RAISE EXCEPTION 'a local user with email "%" already exists', e
         USING ERRCODE = 'unique_violation',
               DETAIL = 'A local user with this email was created at the same time.',
               HINT = 'Delete the local user first with runai.delete_user if this person should sign in through SSO.';
     END IF;
-    PERFORM runai._log_event('create', 'Succeeded', 'users', e, u.id::text, jsonb_build_object('type', 'sso'));
+    PERFORM runai_internal.log_event('create', 'Succeeded', 'users', e, u.id::text, jsonb_build_object('type', 'sso'));
   END IF;
   SELECT coalesce(array_agg(group_name ORDER BY group_name), '{}') INTO old_groups
-    FROM runai.group_members WHERE user_id = u.id;
+    FROM runai_internal.group_members WHERE user_id = u.id;
   SELECT coalesce(array_agg(DISTINCT g ORDER BY g), '{}') INTO new_groups FROM unnest(p_groups) g;
   IF old_groups IS DISTINCT FROM new_groups THEN
-    DELETE FROM runai.group_members WHERE user_id = u.id;
-    INSERT INTO runai.group_members (user_id, group_name) SELECT u.id, g FROM unnest(new_groups) g;
+    DELETE FROM runai_internal.group_members WHERE user_id = u.id;
+    INSERT INTO runai_internal.group_members (user_id, group_name) SELECT u.id, g FROM unnest(new_groups) g;
   END IF;
-  tok := runai._new_session('user', e, u.id, NULL);
-  UPDATE runai.users SET last_login = now() WHERE id = u.id;
-  PERFORM runai._log_subject_event('user', e, 'sign-in', 'Succeeded', 'users', e, u.id::text,
-                                   jsonb_build_object('method', 'sso', 'groups', to_jsonb(new_groups)));
+  tok := runai_internal.new_session('user', e, u.id, NULL);
+  UPDATE runai_internal.users SET last_login = now() WHERE id = u.id;
+  PERFORM runai_internal.log_subject_event('user', e, 'sign-in', 'Succeeded', 'users', e, u.id::text,
+                                           jsonb_build_object('method', 'sso', 'groups', to_jsonb(new_groups)));
   RETURN tok;
 END
 $$;
 COMMENT ON FUNCTION runai.sso_sign_in(text, text[]) IS
-  'Signs an SSO user in for the identity-provider bridge and returns a token: creates the user at its first sign-in and replaces its groups with the list given. Not executable by PUBLIC: GRANT EXECUTE to the bridge''s role.';
+  'Signs an SSO user in for the identity-provider bridge and returns a token: creates the user at its first sign-in and replaces its groups with the list given. Not executable by PUBLIC: an administrator grants EXECUTE to the bridge''s database role.';
 
 -- ---------------------------------------------------------------------------
 -- Applications
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.create_application(name text)
+CREATE OR REPLACE FUNCTION runai.create_application(name text)
 RETURNS TABLE (client_id text, client_secret text)
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._create_application(p_name text)
+CREATE OR REPLACE FUNCTION runai_internal.create_application(p_name text)
 RETURNS TABLE (client_id text, client_secret text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -686,11 +658,11 @@ DECLARE
   cid text := gen_random_uuid()::text;
   aid uuid;
 BEGIN
-  PERFORM runai._app_name(p_name);
-  PERFORM runai._require_tenant_wide('apps', 'create');
-  secret := runai._random_text('secret');
-  INSERT INTO runai.applications (name, client_id, secret_hash, created_by)
-  VALUES (p_name, cid, runai._password_hash(secret), runai._actor_name())
+  PERFORM runai_internal.app_name(p_name);
+  PERFORM runai_internal.require_tenant_wide('apps', 'create');
+  secret := runai_internal.random_text('secret');
+  INSERT INTO runai_internal.applications (name, client_id, secret_hash, created_by)
+  VALUES (p_name, cid, runai_internal.password_hash(secret), runai_internal.actor_name())
   ON CONFLICT (name) DO NOTHING
   RETURNING id INTO aid;
   IF aid IS NULL THEN
@@ -699,49 +671,49 @@ BEGIN
             DETAIL = 'Application names are unique.',
             HINT = 'Choose another name, or get a new secret for it with runai.regenerate_application_secret.';
   END IF;
-  PERFORM runai._log_event('create', 'Succeeded', 'apps', p_name, aid::text, jsonb_build_object('client_id', cid));
+  PERFORM runai_internal.log_event('create', 'Succeeded', 'apps', p_name, aid::text, jsonb_build_object('client_id', cid));
   RETURN QUERY SELECT cid, secret;
 END
 $$;
 COMMENT ON FUNCTION runai.create_application(text) IS
   'Creates an application (service account) and returns its client id and secret; the secret is shown once and stored only as a verifier. Needs apps create at system or a tenant.';
 
-CREATE FUNCTION runai.regenerate_application_secret(name text) RETURNS text
+CREATE OR REPLACE FUNCTION runai.regenerate_application_secret(name text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._regenerate_application_secret(p_name text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.regenerate_application_secret(p_name text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  a runai.applications;
+  a runai_internal.applications;
   secret text;
   n bigint;
 BEGIN
-  PERFORM runai._not_null(p_name, 'name');
-  PERFORM runai._require_tenant_wide('apps', 'edit');
-  a := runai._application(p_name);
-  secret := runai._random_text('secret');
-  UPDATE runai.applications SET secret_hash = runai._password_hash(secret), updated_at = now()
+  PERFORM runai_internal.not_null(p_name, 'name');
+  PERFORM runai_internal.require_tenant_wide('apps', 'edit');
+  a := runai_internal.application(p_name);
+  secret := runai_internal.random_text('secret');
+  UPDATE runai_internal.applications SET secret_hash = runai_internal.password_hash(secret), updated_at = now()
    WHERE id = a.id;
-  n := runai._end_sessions(NULL, a.id);
-  PERFORM runai._log_event('update', 'Succeeded', 'apps', a.name, a.id::text,
-                           jsonb_build_object('changed', 'secret', 'sessions_ended', n));
+  n := runai_internal.end_sessions(NULL, a.id);
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'apps', a.name, a.id::text,
+                                   jsonb_build_object('changed', 'secret', 'sessions_ended', n));
   RETURN secret;
 END
 $$;
 COMMENT ON FUNCTION runai.regenerate_application_secret(text) IS
   'Gives an application a new secret (returned once); the old secret and the sessions signed in with it stop working. Needs apps edit at system or a tenant.';
 
-CREATE FUNCTION runai.app_sign_in(client_id text, secret text) RETURNS text
+CREATE OR REPLACE FUNCTION runai.app_sign_in(client_id text, secret text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._app_sign_in(p_client_id text, p_secret text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.app_sign_in(p_client_id text, p_secret text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  a runai.applications;
+  a runai_internal.applications;
   tok text;
 BEGIN
-  PERFORM runai._not_null(p_client_id, 'client_id');
-  PERFORM runai._not_null(p_secret, 'secret');
-  SELECT * INTO a FROM runai.applications WHERE client_id = p_client_id;
-  IF NOT (runai._password_verify(left(p_secret, 1024), a.secret_hash) AND length(p_secret) <= 1024) THEN
+  PERFORM runai_internal.not_null(p_client_id, 'client_id');
+  PERFORM runai_internal.not_null(p_secret, 'secret');
+  SELECT * INTO a FROM runai_internal.applications WHERE client_id = p_client_id;
+  IF NOT (runai_internal.password_verify(left(p_secret, 1024), a.secret_hash) AND length(p_secret) <= 1024) THEN
     -- the error rolls the event back, so the server log keeps the trace
     RAISE LOG 'runai_rbac: failed application sign-in for client id "%"', left(p_client_id, 100);
     RAISE EXCEPTION 'invalid client id or secret'
@@ -749,33 +721,33 @@ BEGIN
             DETAIL = 'No application has this client id, or the secret is wrong or was regenerated.',
             HINT = 'Use the client id and the latest secret from runai.create_application or runai.regenerate_application_secret.';
   END IF;
-  tok := runai._new_session('app', a.name, NULL, a.id);
-  UPDATE runai.applications SET last_login = now() WHERE id = a.id;
-  PERFORM runai._log_subject_event('app', a.name, 'sign-in', 'Succeeded', 'apps', a.name, a.id::text,
-                                   jsonb_build_object('method', 'client_secret'));
+  tok := runai_internal.new_session('app', a.name, NULL, a.id);
+  UPDATE runai_internal.applications SET last_login = now() WHERE id = a.id;
+  PERFORM runai_internal.log_subject_event('app', a.name, 'sign-in', 'Succeeded', 'apps', a.name, a.id::text,
+                                           jsonb_build_object('method', 'client_secret'));
   RETURN tok;
 END
 $$;
 COMMENT ON FUNCTION runai.app_sign_in(text, text) IS
   'Signs an application in with its client id and secret and returns a token; 28P01 if they do not match.';
 
-CREATE FUNCTION runai.delete_application(name text) RETURNS void
+CREATE OR REPLACE FUNCTION runai.delete_application(name text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._delete_application(p_name text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.delete_application(p_name text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  a runai.applications;
+  a runai_internal.applications;
   nrules bigint;
   nsessions bigint;
 BEGIN
-  PERFORM runai._not_null(p_name, 'name');
-  PERFORM runai._require_tenant_wide('apps', 'delete');
-  a := runai._application(p_name);
-  nrules := runai._delete_rules_of('app', a.name);
-  nsessions := runai._end_sessions(NULL, a.id);
-  DELETE FROM runai.applications WHERE id = a.id;
-  PERFORM runai._log_event('delete', 'Succeeded', 'apps', a.name, a.id::text,
-                           jsonb_build_object('access_rules_deleted', nrules, 'sessions_ended', nsessions));
+  PERFORM runai_internal.not_null(p_name, 'name');
+  PERFORM runai_internal.require_tenant_wide('apps', 'delete');
+  a := runai_internal.application(p_name);
+  nrules := runai_internal.delete_rules_of('app', a.name);
+  nsessions := runai_internal.end_sessions(NULL, a.id);
+  DELETE FROM runai_internal.applications WHERE id = a.id;
+  PERFORM runai_internal.log_event('delete', 'Succeeded', 'apps', a.name, a.id::text,
+                                   jsonb_build_object('access_rules_deleted', nrules, 'sessions_ended', nsessions));
 END
 $$;
 COMMENT ON FUNCTION runai.delete_application(text) IS
@@ -785,28 +757,28 @@ COMMENT ON FUNCTION runai.delete_application(text) IS
 -- Sessions
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.authenticate(token text, local boolean DEFAULT false) RETURNS text
+CREATE OR REPLACE FUNCTION runai.authenticate(token text, local boolean DEFAULT false) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_authenticate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION runai.authenticate(text, boolean) IS
   'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out and DISCARD ALL.';
 
-CREATE FUNCTION runai.sign_out() RETURNS boolean
+CREATE OR REPLACE FUNCTION runai.sign_out() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._sign_out() RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.sign_out() RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   sid bigint;
   s record;
 BEGIN
-  sid := runai._session_end();
+  sid := runai_internal.session_end();
   IF sid IS NULL THEN
     RETURN false;
   END IF;
-  DELETE FROM runai.sessions WHERE id = sid RETURNING subject_type, subject, user_id, app_id INTO s;
+  DELETE FROM runai_internal.sessions WHERE id = sid RETURNING subject_type, subject, user_id, app_id INTO s;
   IF FOUND THEN
-    PERFORM runai._log_subject_event(s.subject_type, s.subject, 'sign-out', 'Succeeded',
-                                     CASE s.subject_type WHEN 'user' THEN 'users' ELSE 'apps' END,
-                                     s.subject, coalesce(s.user_id, s.app_id)::text, '{}');
+    PERFORM runai_internal.log_subject_event(s.subject_type, s.subject, 'sign-out', 'Succeeded',
+                                             CASE s.subject_type WHEN 'user' THEN 'users' ELSE 'apps' END,
+                                             s.subject, coalesce(s.user_id, s.app_id)::text, '{}');
   END IF;
   RETURN true;
 END
@@ -814,31 +786,7 @@ $$;
 COMMENT ON FUNCTION runai.sign_out() IS
   'Ends the session of this connection''s token: the token stops working everywhere and the connection has no token subject any more. Returns false when there was none.';
 
-CREATE FUNCTION runai.current_subject() RETURNS text
+CREATE OR REPLACE FUNCTION runai.current_subject() RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_current_subject_sql' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION runai.current_subject() IS
   'The current subject: user:<email> or app:<name> from runai.authenticate, else the user bound to the current database role, else NULL.';
-
--- ---------------------------------------------------------------------------
--- Privileges
--- ---------------------------------------------------------------------------
-
--- Internal functions are revoked from PUBLIC in 99_guard.sql.
--- sso_sign_in trusts the email and groups it is given: only the identity-provider
--- bridge may call it, once the administrator grants it EXECUTE.
-REVOKE ALL ON FUNCTION runai.sso_sign_in(text, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-  runai.bootstrap(text),
-  runai.create_local_user(text),
-  runai.sign_in(text, text),
-  runai.change_password(text, text, text),
-  runai.reset_password(text),
-  runai.delete_user(text),
-  runai.create_application(text),
-  runai.regenerate_application_secret(text),
-  runai.app_sign_in(text, text),
-  runai.delete_application(text),
-  runai.authenticate(text, boolean),
-  runai.sign_out(),
-  runai.current_subject()
-TO PUBLIC;

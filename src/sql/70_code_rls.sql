@@ -1,60 +1,67 @@
--- Row-level security on workload tables (SPEC section 5): the per-row checks and
--- their planner support (C, src/rls.c), runai.protect / runai.unprotect, and the
--- protected table runai.workloads.
+-- Code: row-level security on workload tables (SPEC section 5): the per-row checks
+-- and their planner support (C, src/rls.c), runai.protect / runai.unprotect, and
+-- the protection of runai.workloads (its table is in 30_data_catalog.sql).
 --
 -- A protected table has four permissive policies, one per command, each calling
--- runai.rls_check on the row's scope column.  The check answers from the
+-- runai_internal.rls_check on the row's scope column.  The check answers from the
 -- per-backend decision cache; its planner support function estimates how much of
 -- the table the current subject sees and, for a subject that sees little, gives
--- the planner the index condition `scope_col = ANY(runai.rls_..._keys(...))`,
--- computed once per scan, with the check kept as a filter; for a subject granted
--- everything it replaces the check by the one-time test runai.rls_gate.
+-- the planner the index condition
+-- `scope_col = ANY(runai_internal.rls_..._keys(...))`, computed once per scan,
+-- with the check kept as a filter; for a subject granted everything it replaces
+-- the check by the one-time test runai_internal.rls_gate.
+--
+-- The policies run the checks as the querying user, and the planner puts the key
+-- and gate functions into plans run as that user: they are executable by every
+-- role (99_code_privileges.sql), and schema runai_internal is usable by every role
+-- so that runai.protect (run by the table's owner) and a restore of a protected
+-- table can name them.
 
 -- ---------------------------------------------------------------------------
 -- The checks
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai._rls_support(pg_catalog.internal) RETURNS pg_catalog.internal
+CREATE OR REPLACE FUNCTION runai_internal.rls_support(pg_catalog.internal) RETURNS pg_catalog.internal
 AS 'MODULE_PATHNAME', 'rbac_rls_support' LANGUAGE C STRICT;
-COMMENT ON FUNCTION runai._rls_support(pg_catalog.internal) IS
-  'Planner support of runai.rls_check: selectivity and cost for the current subject, and an index condition on the scope column for a subject that sees little.';
+COMMENT ON FUNCTION runai_internal.rls_support(pg_catalog.internal) IS
+  'Planner support of runai_internal.rls_check: selectivity and cost for the current subject, and an index condition on the scope column for a subject that sees little.';
 
 -- Not LEAKPROOF: an unknown resource or action raises an error that names it.  The
 -- policies' calls pass constants, and row-level security evaluates them before any
 -- function of the user's query that is not leakproof.
-CREATE FUNCTION runai.rls_check(scope runai.scope, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_check(scope runai.scope, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_check_scope'
-LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai._rls_support;
-COMMENT ON FUNCTION runai.rls_check(runai.scope, pg_catalog.text, pg_catalog.text) IS
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai_internal.rls_support;
+COMMENT ON FUNCTION runai_internal.rls_check(runai.scope, pg_catalog.text, pg_catalog.text) IS
   'Row-level security check: may the current subject do the action on the resource type at the row''s scope? NULL (no row) for a NULL scope.';
 
-CREATE FUNCTION runai.rls_check(id pg_catalog.text, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_check(id pg_catalog.text, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_check_text'
-LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai._rls_support;
-COMMENT ON FUNCTION runai.rls_check(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai_internal.rls_support;
+COMMENT ON FUNCTION runai_internal.rls_check(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'Row-level security check for a column of scope ids: may the current subject do the action on the resource type at the scope <scope_type>/<id>?';
 
-CREATE FUNCTION runai.rls_check(id pg_catalog.int4, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_check(id pg_catalog.int4, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_check_int4'
-LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai._rls_support;
-COMMENT ON FUNCTION runai.rls_check(pg_catalog.int4, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai_internal.rls_support;
+COMMENT ON FUNCTION runai_internal.rls_check(pg_catalog.int4, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'Row-level security check for an integer column of scope ids (the id is the integer in decimal).';
 
-CREATE FUNCTION runai.rls_check(id pg_catalog.int8, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_check(id pg_catalog.int8, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_check_int8'
-LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai._rls_support;
-COMMENT ON FUNCTION runai.rls_check(pg_catalog.int8, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai_internal.rls_support;
+COMMENT ON FUNCTION runai_internal.rls_check(pg_catalog.int8, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'Row-level security check for a bigint column of scope ids (the id is the integer in decimal).';
 
-CREATE FUNCTION runai.rls_check(id pg_catalog.uuid, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_check(id pg_catalog.uuid, scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_check_uuid'
-LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai._rls_support;
-COMMENT ON FUNCTION runai.rls_check(pg_catalog.uuid, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+LANGUAGE C STABLE STRICT PARALLEL SAFE SUPPORT runai_internal.rls_support;
+COMMENT ON FUNCTION runai_internal.rls_check(pg_catalog.uuid, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'Row-level security check for a uuid column of scope ids (the id is the uuid in its canonical lower-case form).';
 
 -- The index keys of the scopes where the current subject may do the action.  The
@@ -62,48 +69,48 @@ COMMENT ON FUNCTION runai.rls_check(pg_catalog.uuid, pg_catalog.text, pg_catalog
 -- the action at the root (for those they raise an error: no list of keys finds
 -- the rows whose scope is not in the tree).  They only reveal the caller's own
 -- permissions, like runai.my_permissions().
-CREATE FUNCTION runai.rls_scope_keys(resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_scope_keys(resource pg_catalog.text, action pg_catalog.text)
 RETURNS runai.scope[]
 AS 'MODULE_PATHNAME', 'rbac_rls_keys' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_scope_keys(pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION runai_internal.rls_scope_keys(pg_catalog.text, pg_catalog.text) IS
   'Every scope where the current subject may do the action on the resource type: the index condition of protected runai.scope columns.';
 
-CREATE FUNCTION runai.rls_id_keys_text(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_id_keys_text(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.text[]
 AS 'MODULE_PATHNAME', 'rbac_rls_keys' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_id_keys_text(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION runai_internal.rls_id_keys_text(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'The ids of the scopes of scope_type where the current subject may do the action: the index condition of protected text id columns.';
 
-CREATE FUNCTION runai.rls_id_keys_integer(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_id_keys_integer(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.int4[]
 AS 'MODULE_PATHNAME', 'rbac_rls_keys' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_id_keys_integer(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
-  'Like runai.rls_id_keys_text, for integer id columns (ids that are not integers are left out).';
+COMMENT ON FUNCTION runai_internal.rls_id_keys_integer(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'Like runai_internal.rls_id_keys_text, for integer id columns (ids that are not integers are left out).';
 
-CREATE FUNCTION runai.rls_id_keys_bigint(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_id_keys_bigint(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.int8[]
 AS 'MODULE_PATHNAME', 'rbac_rls_keys' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_id_keys_bigint(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
-  'Like runai.rls_id_keys_text, for bigint id columns (ids that are not integers are left out).';
+COMMENT ON FUNCTION runai_internal.rls_id_keys_bigint(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'Like runai_internal.rls_id_keys_text, for bigint id columns (ids that are not integers are left out).';
 
-CREATE FUNCTION runai.rls_id_keys_uuid(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_id_keys_uuid(scope_type pg_catalog.text, resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.uuid[]
 AS 'MODULE_PATHNAME', 'rbac_rls_keys' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_id_keys_uuid(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
-  'Like runai.rls_id_keys_text, for uuid id columns (ids that are not canonical lower-case uuids are left out).';
+COMMENT ON FUNCTION runai_internal.rls_id_keys_uuid(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'Like runai_internal.rls_id_keys_text, for uuid id columns (ids that are not canonical lower-case uuids are left out).';
 
 -- The one-time test that replaces a policy's check in plans made for a subject
 -- granted the action at the root (an InitPlan: no per-row filter at all).
-CREATE FUNCTION runai.rls_gate(resource pg_catalog.text, action pg_catalog.text)
+CREATE OR REPLACE FUNCTION runai_internal.rls_gate(resource pg_catalog.text, action pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'rbac_rls_gate' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_gate(pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION runai_internal.rls_gate(pg_catalog.text, pg_catalog.text) IS
   'In plans of protected tables made for a subject granted the action at the root: true if the current subject still is, false if it is granted nothing; an error (the statement must be planned again) if it is granted part of the scope tree.';
 
-CREATE FUNCTION runai.rls_validate(resource pg_catalog.text, scope_type pg_catalog.text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION runai_internal.rls_validate(resource pg_catalog.text, scope_type pg_catalog.text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_rls_validate' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION runai.rls_validate(pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION runai_internal.rls_validate(pg_catalog.text, pg_catalog.text) IS
   'Raises the error runai.protect gives for an unknown resource type or an invalid scope type; does nothing otherwise.';
 
 -- ---------------------------------------------------------------------------
@@ -113,9 +120,9 @@ COMMENT ON FUNCTION runai.rls_validate(pg_catalog.text, pg_catalog.text) IS
 -- SECURITY INVOKER: only the table's owner (or a member of the owning role) may
 -- change its row-level security, which PostgreSQL checks on ALTER TABLE and CREATE
 -- POLICY; the function checks it first to say so clearly.
-CREATE FUNCTION runai.protect(tbl pg_catalog.regclass, scope_column pg_catalog.name,
-                              resource pg_catalog.text DEFAULT 'workloads',
-                              scope_type pg_catalog.text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION runai.protect(tbl pg_catalog.regclass, scope_column pg_catalog.name,
+                                         resource pg_catalog.text DEFAULT 'workloads',
+                                         scope_type pg_catalog.text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -165,7 +172,7 @@ BEGIN
               DETAIL = format('Column %I holds whole scopes, type included; scope_type is for columns of scope ids.', scope_column),
               HINT = 'Leave scope_type out.';
     END IF;
-    PERFORM runai.rls_validate(resource);
+    PERFORM runai_internal.rls_validate(resource);
     key := format('%I', scope_column);
   ELSIF basetype IN ('text'::regtype, 'varchar'::regtype, 'int4'::regtype, 'int8'::regtype, 'uuid'::regtype) THEN
     IF scope_type IS NULL THEN
@@ -174,7 +181,7 @@ BEGIN
               DETAIL = 'A column of scope ids does not say which type of scope the ids belong to.',
               HINT = 'Pass scope_type => ''project'' (or tenant, cluster, department).';
     END IF;
-    PERFORM runai.rls_validate(resource, scope_type);
+    PERFORM runai_internal.rls_validate(resource, scope_type);
     key := format(CASE WHEN basetype IN ('text'::regtype, 'varchar'::regtype)
                        THEN '%I::pg_catalog.text, %L' ELSE '%I, %L' END,
                   scope_column, scope_type);
@@ -189,13 +196,13 @@ BEGIN
               WHERE p.polrelid = tbl AND p.polname IN ('runai_select', 'runai_insert', 'runai_update', 'runai_delete') LOOP
     EXECUTE format('DROP POLICY %I ON %s', pol, tbl);
   END LOOP;
-  EXECUTE format('CREATE POLICY runai_select ON %s AS PERMISSIVE FOR SELECT TO PUBLIC USING (runai.rls_check(%s, %L, %L))',
+  EXECUTE format('CREATE POLICY runai_select ON %s AS PERMISSIVE FOR SELECT TO PUBLIC USING (runai_internal.rls_check(%s, %L, %L))',
                  tbl, key, resource, 'view');
-  EXECUTE format('CREATE POLICY runai_insert ON %s AS PERMISSIVE FOR INSERT TO PUBLIC WITH CHECK (runai.rls_check(%s, %L, %L))',
+  EXECUTE format('CREATE POLICY runai_insert ON %s AS PERMISSIVE FOR INSERT TO PUBLIC WITH CHECK (runai_internal.rls_check(%s, %L, %L))',
                  tbl, key, resource, 'create');
-  EXECUTE format('CREATE POLICY runai_update ON %s AS PERMISSIVE FOR UPDATE TO PUBLIC USING (runai.rls_check(%s, %L, %L)) WITH CHECK (runai.rls_check(%s, %L, %L))',
+  EXECUTE format('CREATE POLICY runai_update ON %s AS PERMISSIVE FOR UPDATE TO PUBLIC USING (runai_internal.rls_check(%s, %L, %L)) WITH CHECK (runai_internal.rls_check(%s, %L, %L))',
                  tbl, key, resource, 'edit', key, resource, 'edit');
-  EXECUTE format('CREATE POLICY runai_delete ON %s AS PERMISSIVE FOR DELETE TO PUBLIC USING (runai.rls_check(%s, %L, %L))',
+  EXECUTE format('CREATE POLICY runai_delete ON %s AS PERMISSIVE FOR DELETE TO PUBLIC USING (runai_internal.rls_check(%s, %L, %L))',
                  tbl, key, resource, 'delete');
   EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', tbl);
 END
@@ -203,7 +210,7 @@ $$;
 COMMENT ON FUNCTION runai.protect(pg_catalog.regclass, pg_catalog.name, pg_catalog.text, pg_catalog.text) IS
   'Enables and forces row-level security on a table with four policies (runai_select needs view, runai_insert create, runai_update edit on the old and the new row, runai_delete delete) at the scope in scope_column: a runai.scope, or a text, integer, bigint or uuid id of a scope of scope_type. Idempotent. Other permissive policies of the table would widen access. Needs ownership of the table.';
 
-CREATE FUNCTION runai.unprotect(tbl pg_catalog.regclass) RETURNS void
+CREATE OR REPLACE FUNCTION runai.unprotect(tbl pg_catalog.regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   owner oid;
@@ -242,67 +249,12 @@ COMMENT ON FUNCTION runai.unprotect(pg_catalog.regclass) IS
 -- runai.workloads
 -- ---------------------------------------------------------------------------
 
-CREATE TABLE runai.workloads (
-    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    name        text NOT NULL CHECK (pg_catalog.length(name) BETWEEN 1 AND 255),
-    kind        text NOT NULL REFERENCES runai.workload_kinds (kind),
-    project     runai.scope NOT NULL CHECK (runai.scope_type(project) = 'project'),
-    created_by  text NOT NULL DEFAULT CURRENT_USER,
-    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    status      text NOT NULL DEFAULT 'Pending'
-                CHECK (status IN ('Pending', 'Initializing', 'Running', 'Succeeded', 'Failed', 'Stopped', 'Deleting')),
-    gpu_request numeric(10,2) NOT NULL DEFAULT 0 CHECK (gpu_request >= 0),
-    spec        jsonb NOT NULL DEFAULT '{}',
-    CONSTRAINT workloads_project_name_key UNIQUE (project, name)
-);
-COMMENT ON TABLE runai.workloads IS
-  'Workloads (Workspace, Training, Inference and third-party kinds) in projects. Protected by runai.protect: a subject sees the workloads of the projects where it has workloads view, and needs create, edit or delete there to change them.';
-COMMENT ON COLUMN runai.workloads.name IS 'Name, unique within the project.';
-COMMENT ON COLUMN runai.workloads.kind IS 'One of runai.workload_kinds.';
-COMMENT ON COLUMN runai.workloads.project IS 'The project (a project scope) the workload runs in; row-level security checks permissions here.';
-COMMENT ON COLUMN runai.workloads.created_by IS 'The subject that created it (user:<email> or app:<name>); set by the extension.';
-COMMENT ON COLUMN runai.workloads.status IS 'Life-cycle phase as reported by the cluster.';
-COMMENT ON COLUMN runai.workloads.gpu_request IS 'GPUs requested (fractions allowed).';
-COMMENT ON COLUMN runai.workloads.spec IS 'The workload''s specification as submitted.';
-COMMENT ON CONSTRAINT workloads_project_name_key ON runai.workloads IS
-  'Names are unique per project; its index also serves row-level security''s index condition on project.';
-
-CREATE FUNCTION runai._workloads_stamp() RETURNS trigger
+CREATE OR REPLACE FUNCTION runai_internal.workloads_stamp() RETURNS trigger
 AS 'MODULE_PATHNAME', 'rbac_rls_workloads_stamp' LANGUAGE C;
-COMMENT ON FUNCTION runai._workloads_stamp() IS
+COMMENT ON FUNCTION runai_internal.workloads_stamp() IS
   'Trigger: created_by is the subject that inserts the row; an update keeps created_by and created_at and sets updated_at.';
-CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON runai.workloads
-  FOR EACH ROW EXECUTE FUNCTION runai._workloads_stamp();
+CREATE OR REPLACE TRIGGER stamp BEFORE INSERT OR UPDATE ON runai.workloads
+  FOR EACH ROW EXECUTE FUNCTION runai_internal.workloads_stamp();
 
+-- protect is idempotent: replaying this part recreates the same policies.
 SELECT runai.protect('runai.workloads', 'project');
-
-GRANT SELECT, INSERT, DELETE ON runai.workloads TO PUBLIC;
-GRANT UPDATE (name, kind, project, status, gpu_request, spec) ON runai.workloads TO PUBLIC;
-GRANT USAGE ON SEQUENCE runai.workloads_id_seq TO PUBLIC;
-
-SELECT pg_catalog.pg_extension_config_dump('runai.workloads', '');
-SELECT pg_catalog.pg_extension_config_dump('runai.workloads_id_seq', '');
-
--- ---------------------------------------------------------------------------
--- Privileges
--- ---------------------------------------------------------------------------
-
-REVOKE ALL ON FUNCTION runai._rls_support(pg_catalog.internal) FROM PUBLIC;
-REVOKE ALL ON FUNCTION runai._workloads_stamp() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-  runai.rls_check(runai.scope, pg_catalog.text, pg_catalog.text),
-  runai.rls_check(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_check(pg_catalog.int4, pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_check(pg_catalog.int8, pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_check(pg_catalog.uuid, pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_scope_keys(pg_catalog.text, pg_catalog.text),
-  runai.rls_id_keys_text(pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_id_keys_integer(pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_id_keys_bigint(pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_id_keys_uuid(pg_catalog.text, pg_catalog.text, pg_catalog.text),
-  runai.rls_gate(pg_catalog.text, pg_catalog.text),
-  runai.rls_validate(pg_catalog.text, pg_catalog.text),
-  runai.protect(pg_catalog.regclass, pg_catalog.name, pg_catalog.text, pg_catalog.text),
-  runai.unprotect(pg_catalog.regclass)
-TO PUBLIC;

@@ -1,5 +1,5 @@
--- The tables for people and exports (SPEC section 4): one view per admin page, and a
--- capped CSV export of the users table.
+-- Code: the tables for people and exports (SPEC section 4): one view per admin
+-- page, and a capped CSV export of the users table.
 --
 -- Who sees what.  Each view answers for the current Run:ai subject (runai.can and
 -- runai.permitted_scopes, which run as the caller), while it reads the private tables
@@ -10,6 +10,8 @@
 --   applications_table                    apps view at some scope
 --   event_history                         events-history view at some scope
 --   access_rules_table                    access_rules view at the rule's scope
+--   scopes_table                          view on the scope's own type at the scope
+--                                         (tenant view at system for the root)
 -- Roles, users, applications and events belong to no scope, so holding the
 -- permission anywhere is enough (the predefined roles that grant events-history view
 -- are all tenant-wide).  The access-rule summaries in users_table and
@@ -19,8 +21,13 @@
 -- Database superusers see every row, as they bypass row-level security and can read
 -- the tables anyway; every other role without a Run:ai subject sees no row.
 --
+-- The views call only functions every role may execute (runai.can,
+-- runai.permitted_scopes, runai.scope_type, runai.actionset_has): PostgreSQL checks
+-- a view's function calls against the querying role, its table reads against the
+-- view's owner.
+--
 -- Leaks and speed.  Where the check is all or nothing (every view but
--- access_rules_table) it is an uncorrelated condition: PostgreSQL evaluates it once,
+-- access_rules_table and scopes_table) it is an uncorrelated condition: PostgreSQL evaluates it once,
 -- as a one-time filter, before it reads any row, so a user's own conditions and
 -- functions never see a row the subject may not view.  These views are therefore
 -- plain views, not security_barrier views: a security barrier would make PostgreSQL
@@ -28,19 +35,20 @@
 -- use an index and every row would be computed and sorted (a page of 50 users at
 -- 100,000 users: 2.5 s instead of about 1 ms).  The rule summaries are correlated
 -- subqueries of the select list, computed only for the rows returned (ORDER BY
--- last_login DESC NULLS LAST LIMIT 50 computes 50).  access_rules_table checks each
--- row and keeps a security barrier where it needs one (see there).
+-- last_login DESC NULLS LAST LIMIT 50 computes 50).  access_rules_table and
+-- scopes_table check each row and keep a security barrier where they need one
+-- (see there).
 
 -- ---------------------------------------------------------------------------
 -- roles_table, role_permissions_table
 -- ---------------------------------------------------------------------------
 
-CREATE VIEW runai.roles_table AS
+CREATE OR REPLACE VIEW runai.roles_table AS
 SELECT r.name        AS role,
        r.created_by  AS created_by,
        r.created_at  AS creation_time,
        r.description AS description
-  FROM runai.roles r
+  FROM runai_internal.roles r
  WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
     OR EXISTS (SELECT 1 FROM runai.permitted_scopes('roles', 'view'));
 COMMENT ON VIEW runai.roles_table IS
@@ -50,15 +58,15 @@ COMMENT ON COLUMN runai.roles_table.created_by IS 'Who created the role: Run:ai 
 COMMENT ON COLUMN runai.roles_table.creation_time IS 'When the role was created (when the extension was installed).';
 COMMENT ON COLUMN runai.roles_table.description IS 'What a subject holding the role does.';
 
-CREATE VIEW runai.role_permissions_table AS
+CREATE OR REPLACE VIEW runai.role_permissions_table AS
 SELECT r.name AS role,
        t.display_name AS entity,
        runai.actionset_has(p.actions, 'view')   AS "view",
        runai.actionset_has(p.actions, 'edit')   AS edit,
        runai.actionset_has(p.actions, 'create') AS "create",
        runai.actionset_has(p.actions, 'delete') AS "delete"
-  FROM runai.role_permissions p
-  JOIN runai.roles r ON r.id OPERATOR(pg_catalog.=) p.role_id
+  FROM runai_internal.role_permissions p
+  JOIN runai_internal.roles r ON r.id OPERATOR(pg_catalog.=) p.role_id
   JOIN runai.resource_types t ON t.id OPERATOR(pg_catalog.=) p.resource_type_id
  WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
     OR EXISTS (SELECT 1 FROM runai.permitted_scopes('roles', 'view'));
@@ -75,14 +83,14 @@ COMMENT ON COLUMN runai.role_permissions_table."delete" IS 'Does the role grant 
 -- users_table
 -- ---------------------------------------------------------------------------
 
-CREATE VIEW runai.users_table AS
+CREATE OR REPLACE VIEW runai.users_table AS
 SELECT u.email AS "user",
        u.type AS type,
        u.last_login AS last_login,
        (SELECT pg_catalog.string_agg(ro.name OPERATOR(pg_catalog.||) ' @ ' OPERATOR(pg_catalog.||) ar.scope::text,
                                      ', ' ORDER BY ar.id)
-          FROM runai.access_rules ar
-          JOIN runai.roles ro ON ro.id OPERATOR(pg_catalog.=) ar.role_id
+          FROM runai_internal.access_rules ar
+          JOIN runai_internal.roles ro ON ro.id OPERATOR(pg_catalog.=) ar.role_id
          WHERE ar.subject_type OPERATOR(pg_catalog.=) 'user'
            AND ar.subject OPERATOR(pg_catalog.=) u.email
            AND (ar.expires_at IS NULL OR ar.expires_at OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp())
@@ -91,7 +99,7 @@ SELECT u.email AS "user",
        u.created_by AS created_by,
        u.created_at AS creation_time,
        u.updated_at AS last_updated
-  FROM runai.users u
+  FROM runai_internal.users u
  WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
     OR EXISTS (SELECT 1 FROM runai.permitted_scopes('users', 'view'));
 COMMENT ON VIEW runai.users_table IS
@@ -105,11 +113,8 @@ COMMENT ON COLUMN runai.users_table.created_by IS 'Who created the user (email, 
 COMMENT ON COLUMN runai.users_table.creation_time IS 'When the user was created.';
 COMMENT ON COLUMN runai.users_table.last_updated IS 'When the user was last changed.';
 
--- users_last_login_idx (last_login DESC NULLS LAST) serves the usual page, most
--- recent sign-in first with never-signed-in users last.  This one serves the
--- default orders: ORDER BY last_login (NULLS LAST) and ORDER BY last_login DESC
--- (NULLS FIRST), scanned backwards.
-CREATE INDEX users_last_login_asc_idx ON runai.users (last_login, email);
+-- users_last_login_idx and users_last_login_asc_idx (30_data_catalog.sql) serve
+-- the pages sorted by last_login.
 
 -- ---------------------------------------------------------------------------
 -- access_rules_table
@@ -119,7 +124,7 @@ CREATE INDEX users_last_login_asc_idx ON runai.users (last_login, email);
 -- one of them is empty.  A subject that sees every rule (a superuser, or
 -- access_rules view at system) reads the table itself: no per-row check, and its own
 -- conditions on leakproof or indexed expressions (id, scope, subject, times) use the
--- indexes.  Any other subject reads runai._access_rules_within_reach, a
+-- indexes.  Any other subject reads runai_internal.access_rules_within_reach, a
 -- security_barrier view that fetches only the rules of the scopes below the
 -- subject's permitted scopes (through access_rules_scope_idx) and checks each with
 -- runai.can; a user's own conditions see a row only after that check, unless they
@@ -134,46 +139,46 @@ CREATE INDEX users_last_login_asc_idx ON runai.users (last_login, email);
 -- disjoint subtrees, so the walk down the tree needs no UNION (whose hash table,
 -- sized for the planner's guess, cost more than the walk).
 
-CREATE VIEW runai._access_rules_within_reach WITH (security_barrier) AS
+CREATE OR REPLACE VIEW runai_internal.access_rules_within_reach WITH (security_barrier) AS
 SELECT ar.id AS id,
        ar.subject_type AS type,
        ar.subject_type OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) ar.subject AS subject,
-       (SELECT ro.name FROM runai.roles ro WHERE ro.id OPERATOR(pg_catalog.=) ar.role_id) AS role,
+       (SELECT ro.name FROM runai_internal.roles ro WHERE ro.id OPERATOR(pg_catalog.=) ar.role_id) AS role,
        ar.scope AS scope,
        ar.created_by AS authorized_by,
        ar.created_at AS creation_time,
        ar.updated_at AS last_updated,
        ar.expires_at AS expires_at
-  FROM runai.access_rules ar
+  FROM runai_internal.access_rules ar
  WHERE NOT ((SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
             OR runai.can('access_rules', 'view', 'system'))
-   AND ar.scope OPERATOR(runai.=) ANY (ARRAY(
+   AND ar.scope OPERATOR(pg_catalog.=) ANY (ARRAY(
          WITH RECURSIVE reach(scope) AS (
            SELECT p.p FROM runai.permitted_scopes('access_rules', 'view') p(p)
            UNION ALL
-           SELECT s.scope FROM runai.scopes s JOIN reach r ON s.parent OPERATOR(runai.=) r.scope)
+           SELECT s.scope FROM runai_internal.scopes s JOIN reach r ON s.parent OPERATOR(pg_catalog.=) r.scope)
          SELECT reach.scope FROM reach))
    AND runai.can('access_rules', 'view', ar.scope);
-COMMENT ON VIEW runai._access_rules_within_reach IS
+COMMENT ON VIEW runai_internal.access_rules_within_reach IS
   'Internal: the rules of runai.access_rules_table for a subject that does not see them all (security barrier, per-row check).';
 
-CREATE VIEW runai.access_rules_table AS
+CREATE OR REPLACE VIEW runai.access_rules_table AS
 (SELECT ar.id AS id,
         ar.subject_type AS type,
         ar.subject_type OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) ar.subject AS subject,
-        (SELECT ro.name FROM runai.roles ro WHERE ro.id OPERATOR(pg_catalog.=) ar.role_id) AS role,
+        (SELECT ro.name FROM runai_internal.roles ro WHERE ro.id OPERATOR(pg_catalog.=) ar.role_id) AS role,
         ar.scope AS scope,
         ar.created_by AS authorized_by,
         ar.created_at AS creation_time,
         ar.updated_at AS last_updated,
         ar.expires_at AS expires_at
-   FROM runai.access_rules ar
+   FROM runai_internal.access_rules ar
   WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
      OR runai.can('access_rules', 'view', 'system')
   ORDER BY ar.id DESC)
 UNION ALL
 SELECT w.id, w.type, w.subject, w.role, w.scope, w.authorized_by, w.creation_time, w.last_updated, w.expires_at
-  FROM runai._access_rules_within_reach w;
+  FROM runai_internal.access_rules_within_reach w;
 COMMENT ON VIEW runai.access_rules_table IS
   'The Access rules page: every rule, expired ones included, at a scope where the current subject may view access_rules (superusers: all). ORDER BY id DESC LIMIT n pages through the newest rules without sorting them all.';
 COMMENT ON COLUMN runai.access_rules_table.id IS 'Rule id, as runai.delete_access_rule takes it.';
@@ -186,22 +191,50 @@ COMMENT ON COLUMN runai.access_rules_table.creation_time IS 'When the rule was a
 COMMENT ON COLUMN runai.access_rules_table.last_updated IS 'When the rule last changed (rules are never updated, so its creation time).';
 COMMENT ON COLUMN runai.access_rules_table.expires_at IS 'When the rule stops granting anything; NULL if never.';
 
--- Filtering the view by subject (WHERE subject = 'user:jane@example.com') reads this
--- index instead of every rule.
-CREATE INDEX access_rules_subject_text_idx ON runai.access_rules
-  ((subject_type OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) subject));
+-- Filtering the view by subject (WHERE subject = 'user:jane@example.com') reads
+-- access_rules_subject_text_idx (30_data_catalog.sql) instead of every rule.
+
+-- ---------------------------------------------------------------------------
+-- scopes_table
+-- ---------------------------------------------------------------------------
+
+-- Each scope needs the view permission of its own type at that scope: tenant view
+-- for a tenant, cluster view for a cluster, department view for a department,
+-- project view for a project.  The root (system) has no resource type of its own;
+-- it is shown to a subject holding tenant view at system, that is to a subject
+-- who sees the top of the tree (System administrator, Viewer and the other roles
+-- given at system).  A per-row check, so the view is a security barrier: a user's
+-- own conditions see a row only after it passed, unless they are leakproof.
+CREATE OR REPLACE VIEW runai.scopes_table WITH (security_barrier) AS
+SELECT s.scope AS scope,
+       runai.scope_type(s.scope) AS type,
+       s.name AS name,
+       s.parent AS parent,
+       s.created_by AS created_by,
+       s.created_at AS creation_time
+  FROM runai_internal.scopes s
+ WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+    OR runai.can(CASE WHEN s.parent IS NULL THEN 'tenant' ELSE runai.scope_type(s.scope) END, 'view', s.scope);
+COMMENT ON VIEW runai.scopes_table IS
+  'The scope tree: each scope where the current subject holds view on the scope''s own type (tenant, cluster, department, project) at that scope; the system scope for a subject holding tenant view at system. Database superusers see every scope.';
+COMMENT ON COLUMN runai.scopes_table.scope IS 'The scope, as the functions take it: system, or <type>/<id>.';
+COMMENT ON COLUMN runai.scopes_table.type IS 'system, tenant, cluster, department or project.';
+COMMENT ON COLUMN runai.scopes_table.name IS 'The name people see (runai.rename_scope changes it).';
+COMMENT ON COLUMN runai.scopes_table.parent IS 'The scope one level up; NULL for system.';
+COMMENT ON COLUMN runai.scopes_table.created_by IS 'Who created the scope (email, application or database role); Run:ai for system.';
+COMMENT ON COLUMN runai.scopes_table.creation_time IS 'When the scope was created.';
 
 -- ---------------------------------------------------------------------------
 -- applications_table
 -- ---------------------------------------------------------------------------
 
-CREATE VIEW runai.applications_table AS
+CREATE OR REPLACE VIEW runai.applications_table AS
 SELECT ap.name AS application,
        ap.client_id AS client_id,
        (SELECT pg_catalog.string_agg(ro.name OPERATOR(pg_catalog.||) ' @ ' OPERATOR(pg_catalog.||) ar.scope::text,
                                      ', ' ORDER BY ar.id)
-          FROM runai.access_rules ar
-          JOIN runai.roles ro ON ro.id OPERATOR(pg_catalog.=) ar.role_id
+          FROM runai_internal.access_rules ar
+          JOIN runai_internal.roles ro ON ro.id OPERATOR(pg_catalog.=) ar.role_id
          WHERE ar.subject_type OPERATOR(pg_catalog.=) 'app'
            AND ar.subject OPERATOR(pg_catalog.=) ap.name
            AND (ar.expires_at IS NULL OR ar.expires_at OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp())
@@ -211,7 +244,7 @@ SELECT ap.name AS application,
        ap.created_by AS created_by,
        ap.created_at AS creation_time,
        ap.updated_at AS last_updated
-  FROM runai.applications ap
+  FROM runai_internal.applications ap
  WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
     OR EXISTS (SELECT 1 FROM runai.permitted_scopes('apps', 'view'));
 COMMENT ON VIEW runai.applications_table IS
@@ -229,10 +262,10 @@ COMMENT ON COLUMN runai.applications_table.last_updated IS 'When the application
 -- event_history
 -- ---------------------------------------------------------------------------
 
-CREATE VIEW runai.event_history AS
+CREATE OR REPLACE VIEW runai.event_history AS
 SELECT e.id, e.at, e.subject, e.subject_type, e.action, e.result,
        e.entity_type, e.entity_name, e.entity_id, e.details
-  FROM runai.events e
+  FROM runai_internal.events e
  WHERE (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
     OR EXISTS (SELECT 1 FROM runai.permitted_scopes('events-history', 'view'));
 COMMENT ON VIEW runai.event_history IS
@@ -248,10 +281,6 @@ COMMENT ON COLUMN runai.event_history.entity_name IS 'Name of the entity acted o
 COMMENT ON COLUMN runai.event_history.entity_id IS 'Id of the entity acted on.';
 COMMENT ON COLUMN runai.event_history.details IS 'What changed, as JSON; never a password, secret or token.';
 
-GRANT SELECT ON runai.roles_table, runai.role_permissions_table, runai.users_table,
-                runai.access_rules_table, runai.applications_table, runai.event_history
-  TO PUBLIC;
-
 -- ---------------------------------------------------------------------------
 -- CSV export
 -- ---------------------------------------------------------------------------
@@ -261,7 +290,7 @@ GRANT SELECT ON runai.roles_table, runai.role_permissions_table, runai.users_tab
 -- empty, an empty string is "", a field with a comma, a quote, CR or LF is quoted
 -- with its quotes doubled; so the text equals the output of COPY (SELECT * FROM
 -- runai.users_table ORDER BY "user" LIMIT 20000) TO STDOUT WITH (FORMAT csv, HEADER).
-CREATE FUNCTION runai.export_users_csv() RETURNS text
+CREATE OR REPLACE FUNCTION runai.export_users_csv() RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   cap constant bigint := 20000;
@@ -291,45 +320,3 @@ END
 $$;
 COMMENT ON FUNCTION runai.export_users_csv() IS
   'The users table (runai.users_table, as the current subject sees it) as CSV text with a header, sorted by user, at most 20,000 rows; a WARNING says how many rows were left out. The text equals COPY (SELECT * FROM runai.users_table ORDER BY "user" LIMIT 20000) TO STDOUT WITH (FORMAT csv, HEADER).';
-REVOKE ALL ON FUNCTION runai.export_users_csv() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION runai.export_users_csv() TO PUBLIC;
-
--- ---------------------------------------------------------------------------
--- psql help for the rest of the extension (issue 6): \dn+, \d+, \df+ and \dT+
--- explain every object.  Each part comments what it defines; this fills in the
--- uniform ones, the bodies of the dispatched functions and the id sequences, and
--- the schema.  It runs last, so it also covers the twins of later functions.
--- ---------------------------------------------------------------------------
-
-COMMENT ON SCHEMA runai IS
-  'Run:ai role-based access control (extension runai_rbac): scopes, roles, access rules, users, applications, checks, row-level security and the admin views.';
-
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN
-    SELECT p.oid::regprocedure AS twin, pub.oid::regprocedure AS public_function
-      FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_proc pub ON pub.pronamespace = p.pronamespace
-                                 AND '_' || pub.proname = p.proname
-                                 AND pub.proargtypes = p.proargtypes
-     WHERE p.pronamespace = 'runai'::regnamespace
-       AND pg_catalog.obj_description(p.oid, 'pg_proc') IS NULL
-  LOOP
-    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s IS %L', r.twin,
-      pg_catalog.format('Internal: the body of %s, run as the extension owner with the caller recorded as the actor (src/dispatch.h). Executable by the owner only.',
-                        r.public_function));
-  END LOOP;
-  FOR r IN
-    SELECT s.oid::regclass AS seq, d.refobjid::regclass AS tbl
-      FROM pg_catalog.pg_class s
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.oid
-                                 AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
-     WHERE s.relnamespace = 'runai'::regnamespace AND s.relkind = 'S'
-       AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL
-  LOOP
-    EXECUTE pg_catalog.format('COMMENT ON SEQUENCE %s IS %L', r.seq,
-                              pg_catalog.format('Generates the ids of %s.', r.tbl));
-  END LOOP;
-END
-$$;

@@ -1,84 +1,57 @@
--- The permission engine: cache invalidation, the actor helpers, scopes, access
--- rules, checks and lookups, event history.
+-- Code: the permission engine: the actor helpers, event history, checks and lookups,
+-- scopes, access rules, groups and database role bindings.
 --
 -- Public functions that change something are C functions (rbac_dispatch) that run
--- their twin runai._<name> as the extension owner with the caller recorded as the
--- actor (src/dispatch.h).  Twins are executable by the owner only.
-
--- ---------------------------------------------------------------------------
--- Cache invalidation
--- ---------------------------------------------------------------------------
-
-CREATE FUNCTION runai._invalidate_cache() RETURNS trigger
-AS 'MODULE_PATHNAME', 'rbac_invalidate_trigger' LANGUAGE C;
-COMMENT ON FUNCTION runai._invalidate_cache() IS
-  'Statement trigger: tells every backend to drop the permissions it cached from this table.';
-
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['scopes', 'access_rules', 'group_members', 'db_role_bindings'] LOOP
-    EXECUTE format('CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runai.%I
-                      FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()', t);
-    EXECUTE format('ALTER TABLE runai.%I ENABLE ALWAYS TRIGGER invalidate', t);
-  END LOOP;
-  -- Checks read only the identity columns of users and applications: a sign-in,
-  -- which updates last_login, must not flush every backend's cache.
-  EXECUTE 'CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OF id, email OR DELETE OR TRUNCATE ON runai.users
-             FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()';
-  EXECUTE 'CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OF id, name OR DELETE OR TRUNCATE ON runai.applications
-             FOR EACH STATEMENT EXECUTE FUNCTION runai._invalidate_cache()';
-  ALTER TABLE runai.users ENABLE ALWAYS TRIGGER invalidate;
-  ALTER TABLE runai.applications ENABLE ALWAYS TRIGGER invalidate;
-END
-$$;
+-- their twin runai_internal.<name> (same arguments and result) as the extension
+-- owner with the caller recorded as the actor (src/dispatch.h, src/actor.h).  Twins
+-- and helpers are executable by the owner only (99_code_privileges.sql).
 
 -- ---------------------------------------------------------------------------
 -- The actor (who called the public function) and its checks
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai._actor() RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.actor() RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_actor_subject' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._actor() IS 'Inside a public function: the caller''s Run:ai subject (user:<email>, app:<name>) or NULL.';
+COMMENT ON FUNCTION runai_internal.actor() IS 'Inside a public function: the caller''s Run:ai subject (user:<email>, app:<name>) or NULL.';
 
-CREATE FUNCTION runai._actor_name() RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.actor_name() RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_actor_name' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._actor_name() IS 'Inside a public function: the caller''s email or application name, else its database role.';
+COMMENT ON FUNCTION runai_internal.actor_name() IS 'Inside a public function: the caller''s email or application name, else its database role.';
 
-CREATE FUNCTION runai._actor_db_role() RETURNS oid
+CREATE OR REPLACE FUNCTION runai_internal.actor_db_role() RETURNS oid
 AS 'MODULE_PATHNAME', 'rbac_actor_db_role' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._actor_db_role() IS 'Inside a public function: the caller''s database role.';
+COMMENT ON FUNCTION runai_internal.actor_db_role() IS 'Inside a public function: the caller''s database role.';
 
-CREATE FUNCTION runai._actor_superuser() RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.actor_superuser() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_actor_superuser' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._actor_superuser() IS 'Inside a public function: is the caller a database superuser (which bypasses the checks)?';
+COMMENT ON FUNCTION runai_internal.actor_superuser() IS 'Inside a public function: is the caller a database superuser (which bypasses the checks)?';
 
-CREATE FUNCTION runai._require(resource text, action text, scope runai.scope) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.require(resource text, action text, scope runai.scope) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_require' LANGUAGE C;
-COMMENT ON FUNCTION runai._require(text, text, runai.scope) IS 'Inside a public function: raises 42501 unless the caller may do the action on the resource type at the scope.';
+COMMENT ON FUNCTION runai_internal.require(text, text, runai.scope) IS 'Inside a public function: raises 42501 unless the caller may do the action on the resource type at the scope.';
 
-CREATE FUNCTION runai._require_tenant_wide(resource text, action text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.require_tenant_wide(resource text, action text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_require_tenant_wide' LANGUAGE C;
-COMMENT ON FUNCTION runai._require_tenant_wide(text, text) IS 'Inside a public function: raises 42501 unless the caller holds the permission at system or at a tenant.';
+COMMENT ON FUNCTION runai_internal.require_tenant_wide(text, text) IS 'Inside a public function: raises 42501 unless the caller holds the permission at system or at a tenant.';
 
-CREATE FUNCTION runai._actor_can(resource text, action text, scope runai.scope) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.actor_can(resource text, action text, scope runai.scope) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_actor_can_sql' LANGUAGE C;
-COMMENT ON FUNCTION runai._actor_can(text, text, runai.scope) IS 'Inside a public function: may the caller do it?';
+COMMENT ON FUNCTION runai_internal.actor_can(text, text, runai.scope) IS 'Inside a public function: may the caller do it?';
 
-CREATE FUNCTION runai._actor_holds_role(role_id smallint, scope runai.scope) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.actor_holds_role(role_id smallint, scope runai.scope) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_actor_holds_role' LANGUAGE C STRICT;
-COMMENT ON FUNCTION runai._actor_holds_role(smallint, runai.scope) IS 'Inside a public function: does the caller hold every permission of the role at the scope?';
+COMMENT ON FUNCTION runai_internal.actor_holds_role(smallint, runai.scope) IS 'Inside a public function: does the caller hold every permission of the role at the scope?';
 
-CREATE FUNCTION runai._actor_is(subject text) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai_internal.actor_is(subject text) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_actor_is' LANGUAGE C STRICT;
-COMMENT ON FUNCTION runai._actor_is(text) IS 'Inside a public function: is the caller this subject?';
+COMMENT ON FUNCTION runai_internal.actor_is(text) IS 'Inside a public function: is the caller this subject?';
 
-CREATE FUNCTION runai._normalize_subject(subject text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.normalize_subject(subject text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_normalize_subject' LANGUAGE C IMMUTABLE STRICT;
-COMMENT ON FUNCTION runai._normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
+COMMENT ON FUNCTION runai_internal.normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
 
 -- Raises 22023 for a NULL argument of a public function.
-CREATE FUNCTION runai._not_null(value anyelement, argument text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.not_null(value anyelement, argument text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF value IS NULL THEN
@@ -89,10 +62,10 @@ BEGIN
   END IF;
 END
 $$;
-COMMENT ON FUNCTION runai._not_null(anyelement, text) IS 'Raises 22023 when a required argument is NULL.';
+COMMENT ON FUNCTION runai_internal.not_null(anyelement, text) IS 'Raises 22023 when a required argument is NULL.';
 
 -- The canonical name of an action (read and update are aliases); 22023 if unknown.
-CREATE FUNCTION runai._action(action text) RETURNS text
+CREATE OR REPLACE FUNCTION runai_internal.action(action text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   CASE lower(action)
@@ -108,10 +81,10 @@ BEGIN
   END CASE;
 END
 $$;
-COMMENT ON FUNCTION runai._action(text) IS 'Canonical action name; read and update are aliases of view and edit.';
+COMMENT ON FUNCTION runai_internal.action(text) IS 'Canonical action name; read and update are aliases of view and edit.';
 
 -- The id of a resource type; 22023 if unknown.
-CREATE FUNCTION runai._resource_type_id(resource text) RETURNS smallint
+CREATE OR REPLACE FUNCTION runai_internal.resource_type_id(resource text) RETURNS smallint
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE rid smallint;
 BEGIN
@@ -125,84 +98,84 @@ BEGIN
   RETURN rid;
 END
 $$;
-COMMENT ON FUNCTION runai._resource_type_id(text) IS 'Id of a resource type by API name; 22023 if unknown.';
+COMMENT ON FUNCTION runai_internal.resource_type_id(text) IS 'Id of a resource type by API name; 22023 if unknown.';
 
 -- 42704 unless the scope exists.
-CREATE FUNCTION runai._scope_must_exist(s runai.scope) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.scope_must_exist(s runai.scope) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM runai.scopes WHERE scope OPERATOR(runai.=) s) THEN
+  IF NOT EXISTS (SELECT 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) s) THEN
     RAISE EXCEPTION 'scope "%" does not exist', s
       USING ERRCODE = 'undefined_object',
             DETAIL = 'Only scopes created with runai.create_scope (and system) exist.',
-            HINT = 'SELECT scope FROM runai.scopes lists them; create it first with runai.create_scope.';
+            HINT = 'SELECT scope FROM runai.scopes_table lists the scopes you may view; create it first with runai.create_scope.';
   END IF;
 END
 $$;
-COMMENT ON FUNCTION runai._scope_must_exist(runai.scope) IS 'Raises 42704 unless the scope exists.';
+COMMENT ON FUNCTION runai_internal.scope_must_exist(runai.scope) IS 'Raises 42704 unless the scope exists.';
 
 -- ---------------------------------------------------------------------------
 -- Event history
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai._log_event(action text, result text, entity_type text,
-                                 entity_name text, entity_id text, details jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION runai_internal.log_event(action text, result text, entity_type text,
+                                                    entity_name text, entity_id text, details jsonb DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE who text := runai._actor();
+DECLARE who text := runai_internal.actor();
 BEGIN
-  INSERT INTO runai.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
-  VALUES (coalesce(substr(who, strpos(who, ':') + 1), runai._actor_name()),
+  INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
+  VALUES (coalesce(substr(who, strpos(who, ':') + 1), runai_internal.actor_name()),
           coalesce(split_part(who, ':', 1), 'db_role'),
           action, result, entity_type, entity_name, entity_id, coalesce(details, '{}'));
 END
 $$;
-COMMENT ON FUNCTION runai._log_event(text, text, text, text, text, jsonb) IS
+COMMENT ON FUNCTION runai_internal.log_event(text, text, text, text, text, jsonb) IS
   'Appends an event with the caller as its subject (the database role when it has no Run:ai subject).';
 
-CREATE FUNCTION runai._actor_function() RETURNS regprocedure
+CREATE OR REPLACE FUNCTION runai_internal.actor_function() RETURNS regprocedure
 AS 'MODULE_PATHNAME', 'rbac_actor_function' LANGUAGE C STABLE;
-COMMENT ON FUNCTION runai._actor_function() IS 'The public function whose body is running (innermost dispatched call), or NULL outside one.';
+COMMENT ON FUNCTION runai_internal.actor_function() IS 'The public function whose body is running (innermost dispatched call), or NULL outside one.';
 
 -- Only the body of runai.purge_events may delete events: the actor is C state that
 -- SQL cannot set (a custom setting could not be used: the runai prefix is reserved).
-CREATE FUNCTION runai._events_append_only() RETURNS trigger
+CREATE OR REPLACE FUNCTION runai_internal.events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_OP = 'DELETE' AND runai._actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
+  IF TG_OP = 'DELETE' AND runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
     RETURN OLD;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
-          DETAIL = format('%s on runai.events was refused: events are append-only.', TG_OP),
+          DETAIL = format('%s on runai_internal.events was refused: events are append-only.', TG_OP),
           HINT = 'Old events are removed with runai.purge_events(older_than).';
 END
 $$;
-COMMENT ON FUNCTION runai._events_append_only() IS 'Trigger: refuses changes to the event history except through runai.purge_events.';
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON runai.events
-  FOR EACH ROW EXECUTE FUNCTION runai._events_append_only();
-CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON runai.events
-  FOR EACH STATEMENT EXECUTE FUNCTION runai._events_append_only();
-ALTER TABLE runai.events ENABLE ALWAYS TRIGGER append_only;
-ALTER TABLE runai.events ENABLE ALWAYS TRIGGER append_only_truncate;
+COMMENT ON FUNCTION runai_internal.events_append_only() IS 'Trigger: refuses changes to the event history except through runai.purge_events.';
+CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE ON runai_internal.events
+  FOR EACH ROW EXECUTE FUNCTION runai_internal.events_append_only();
+ALTER TABLE runai_internal.events ENABLE ALWAYS TRIGGER append_only;
+CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE ON runai_internal.events
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.events_append_only();
+ALTER TABLE runai_internal.events ENABLE ALWAYS TRIGGER append_only_truncate;
 
-CREATE FUNCTION runai.purge_events(older_than interval) RETURNS bigint
+CREATE OR REPLACE FUNCTION runai.purge_events(older_than interval) RETURNS bigint
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._purge_events(older_than interval) RETURNS bigint
+CREATE OR REPLACE FUNCTION runai_internal.purge_events(older_than interval) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE n bigint;
 BEGIN
-  PERFORM runai._not_null(older_than, 'older_than');
+  PERFORM runai_internal.not_null(older_than, 'older_than');
   IF older_than < interval '0' THEN
     RAISE EXCEPTION 'older_than must not be negative'
       USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', older_than),
             HINT = 'Pass how old the oldest kept event may be, for example interval ''90 days''.';
   END IF;
-  PERFORM runai._require('settings', 'delete', 'system');
-  DELETE FROM runai.events WHERE at < now() - older_than;
+  PERFORM runai_internal.require('settings', 'delete', 'system');
+  DELETE FROM runai_internal.events WHERE at < now() - older_than;
   GET DIAGNOSTICS n = ROW_COUNT;
-  PERFORM runai._log_event('delete', 'Succeeded', 'events-history', NULL, NULL,
-                           jsonb_build_object('older_than', older_than::text, 'purged', n));
+  PERFORM runai_internal.log_event('delete', 'Succeeded', 'events-history', NULL, NULL,
+                                   jsonb_build_object('older_than', older_than::text, 'purged', n));
   RETURN n;
 END
 $$;
@@ -213,56 +186,60 @@ COMMENT ON FUNCTION runai.purge_events(interval) IS
 -- Checks and lookups (C, answered from the cache)
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.can(resource text, action text, scope runai.scope) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai.can(resource text, action text, scope runai.scope) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_can' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION runai.can(text, text, runai.scope) IS
   'May the current subject do the action on the resource type at the scope? False when there is no subject or an argument is NULL.';
 
-CREATE FUNCTION runai.has_permission(subject text, resource text, action text, scope runai.scope) RETURNS boolean
+CREATE OR REPLACE FUNCTION runai.has_permission(subject text, resource text, action text, scope runai.scope) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_has_permission' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION runai.has_permission(text, text, text, runai.scope) IS
   'May the subject (user:<email>, group:<name>, app:<name> or a bare email) do it? Needs: the caller is that subject, or holds access_rules view at the scope.';
 
-CREATE FUNCTION runai.permitted_scopes(resource text, action text) RETURNS SETOF runai.scope
+CREATE OR REPLACE FUNCTION runai.permitted_scopes(resource text, action text) RETURNS SETOF runai.scope
 AS 'MODULE_PATHNAME', 'rbac_permitted_scopes' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION runai.permitted_scopes(text, text) IS
   'The top-most scopes where the current subject may do the action on the resource type (it may also at every scope below them).';
 
-CREATE FUNCTION runai.my_permissions()
+-- Introspection of the per-backend decision cache.
+CREATE OR REPLACE FUNCTION runai.cache_stats(OUT subjects bigint, OUT max_subjects bigint, OUT scopes bigint,
+                                             OUT tree_bytes bigint, OUT subject_bytes bigint,
+                                             OUT largest_subject_bytes bigint)
+AS 'MODULE_PATHNAME', 'rbac_cache_stats_sql' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION runai.cache_stats() IS
+  'This backend''s permission cache: subjects cached (at most runai.cache_max_subjects), scopes in the tree, and the memory used by the tree, by all subjects and by the largest one.';
+
+CREATE OR REPLACE FUNCTION runai.my_permissions()
 RETURNS TABLE (resource_type text, actions runai.actionset, scope runai.scope)
 AS 'MODULE_PATHNAME', 'rbac_my_permissions' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION runai.my_permissions() IS
   'The current subject''s effective permissions: for each resource type, the actions held from each scope down.';
 
-CREATE FUNCTION runai._current_subject_text() RETURNS text
-AS 'MODULE_PATHNAME', 'rbac_current_subject_sql' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION runai._current_subject_text() IS 'The current subject as text, or NULL.';
-
 -- The scope and its ancestors, nearest first (only the scope and system when the
 -- scope is not in the tree: a rule at system covers every scope).
-CREATE FUNCTION runai._ancestors(s runai.scope)
+CREATE OR REPLACE FUNCTION runai_internal.ancestors(s runai.scope)
 RETURNS TABLE (scope runai.scope, depth integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WITH RECURSIVE anc(scope, parent, depth) AS (
-    SELECT sc.scope, sc.parent, 0 FROM runai.scopes sc WHERE sc.scope OPERATOR(runai.=) s
+    SELECT sc.scope, sc.parent, 0 FROM runai_internal.scopes sc WHERE sc.scope OPERATOR(pg_catalog.=) s
     UNION ALL
     SELECT sc.scope, sc.parent, anc.depth + 1
-      FROM runai.scopes sc JOIN anc ON sc.scope OPERATOR(runai.=) anc.parent
+      FROM runai_internal.scopes sc JOIN anc ON sc.scope OPERATOR(pg_catalog.=) anc.parent
   )
   SELECT anc.scope, anc.depth FROM anc
   UNION ALL
-  SELECT s, 0 WHERE NOT EXISTS (SELECT 1 FROM runai.scopes sc WHERE sc.scope OPERATOR(runai.=) s)
+  SELECT s, 0 WHERE NOT EXISTS (SELECT 1 FROM runai_internal.scopes sc WHERE sc.scope OPERATOR(pg_catalog.=) s)
   UNION ALL
-  SELECT 'system'::runai.scope, 1 WHERE NOT EXISTS (SELECT 1 FROM runai.scopes sc WHERE sc.scope OPERATOR(runai.=) s)
+  SELECT 'system'::runai.scope, 1 WHERE NOT EXISTS (SELECT 1 FROM runai_internal.scopes sc WHERE sc.scope OPERATOR(pg_catalog.=) s)
   ORDER BY 2
 $$;
-COMMENT ON FUNCTION runai._ancestors(runai.scope) IS 'The scope and its ancestors up to system, nearest first.';
+COMMENT ON FUNCTION runai_internal.ancestors(runai.scope) IS 'The scope and its ancestors up to system, nearest first.';
 
-CREATE FUNCTION runai.explain(subject text, resource text, action text, scope runai.scope)
+CREATE OR REPLACE FUNCTION runai.explain(subject text, resource text, action text, scope runai.scope)
 RETURNS TABLE (allowed boolean, rule_id bigint, subject text, via_group text, role text,
                rule_scope runai.scope, reason text)
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._explain(p_subject text, p_resource text, p_action text, p_scope runai.scope)
+CREATE OR REPLACE FUNCTION runai_internal.explain(p_subject text, p_resource text, p_action text, p_scope runai.scope)
 RETURNS TABLE (allowed boolean, rule_id bigint, subject text, via_group text, role text,
                rule_scope runai.scope, reason text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -278,29 +255,29 @@ DECLARE
   found boolean := false;
   r record;
 BEGIN
-  PERFORM runai._not_null(p_subject, 'subject');
-  PERFORM runai._not_null(p_resource, 'resource');
-  PERFORM runai._not_null(p_action, 'action');
-  PERFORM runai._not_null(p_scope, 'scope');
-  s := runai._normalize_subject(p_subject);
+  PERFORM runai_internal.not_null(p_subject, 'subject');
+  PERFORM runai_internal.not_null(p_resource, 'resource');
+  PERFORM runai_internal.not_null(p_action, 'action');
+  PERFORM runai_internal.not_null(p_scope, 'scope');
+  s := runai_internal.normalize_subject(p_subject);
   kind := split_part(s, ':', 1);
   nm := substr(s, length(kind) + 2);
-  act := runai._action(p_action);
-  rt := runai._resource_type_id(p_resource);
-  IF NOT (runai._actor_superuser() OR runai._actor_is(s)) THEN
-    PERFORM runai._require('access_rules', 'view', p_scope);
+  act := runai_internal.action(p_action);
+  rt := runai_internal.resource_type_id(p_resource);
+  IF NOT (runai_internal.actor_superuser() OR runai_internal.actor_is(s)) THEN
+    PERFORM runai_internal.require('access_rules', 'view', p_scope);
   END IF;
   IF kind = 'user' THEN
     SELECT array_agg(gm.group_name ORDER BY gm.group_name) INTO groups
-      FROM runai.group_members gm JOIN runai.users u ON u.id = gm.user_id
+      FROM runai_internal.group_members gm JOIN runai_internal.users u ON u.id = gm.user_id
      WHERE u.email = nm;
   END IF;
   FOR r IN
     SELECT ar.id, ar.subject_type, ar.subject AS rsubject, ro.name AS role_name, ar.scope AS rscope, a.depth
-      FROM runai._ancestors(p_scope) a
-      JOIN runai.access_rules ar ON ar.scope OPERATOR(runai.=) a.scope
-      JOIN runai.roles ro ON ro.id = ar.role_id
-      JOIN runai.role_permissions rp ON rp.role_id = ar.role_id AND rp.resource_type_id = rt
+      FROM runai_internal.ancestors(p_scope) a
+      JOIN runai_internal.access_rules ar ON ar.scope OPERATOR(pg_catalog.=) a.scope
+      JOIN runai_internal.roles ro ON ro.id = ar.role_id
+      JOIN runai_internal.role_permissions rp ON rp.role_id = ar.role_id AND rp.resource_type_id = rt
      WHERE runai.actionset_has(rp.actions, act)
        AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
        AND ((ar.subject_type = kind AND ar.subject = nm)
@@ -320,7 +297,7 @@ BEGIN
     RETURN NEXT;
   END LOOP;
   IF NOT found THEN
-    SELECT string_agg(a.scope::text, ', ' ORDER BY a.depth) INTO searched FROM runai._ancestors(p_scope) a;
+    SELECT string_agg(a.scope::text, ', ' ORDER BY a.depth) INTO searched FROM runai_internal.ancestors(p_scope) a;
     allowed := false;
     rule_id := NULL;
     subject := s;
@@ -340,10 +317,10 @@ $$;
 COMMENT ON FUNCTION runai.explain(text, text, text, runai.scope) IS
   'Why the subject may or may not do it: every granting rule, or one row saying which scopes were searched. Needs: as has_permission.';
 
-CREATE FUNCTION runai.who_can(resource text, action text, scope runai.scope)
+CREATE OR REPLACE FUNCTION runai.who_can(resource text, action text, scope runai.scope)
 RETURNS TABLE (subject text, via_group text, role text, rule_id bigint, rule_scope runai.scope)
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._who_can(p_resource text, p_action text, p_scope runai.scope)
+CREATE OR REPLACE FUNCTION runai_internal.who_can(p_resource text, p_action text, p_scope runai.scope)
 RETURNS TABLE (subject text, via_group text, role text, rule_id bigint, rule_scope runai.scope)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -351,27 +328,27 @@ DECLARE
   act text;
   rt smallint;
 BEGIN
-  PERFORM runai._not_null(p_resource, 'resource');
-  PERFORM runai._not_null(p_action, 'action');
-  PERFORM runai._not_null(p_scope, 'scope');
-  act := runai._action(p_action);
-  rt := runai._resource_type_id(p_resource);
-  PERFORM runai._require('access_rules', 'view', p_scope);
+  PERFORM runai_internal.not_null(p_resource, 'resource');
+  PERFORM runai_internal.not_null(p_action, 'action');
+  PERFORM runai_internal.not_null(p_scope, 'scope');
+  act := runai_internal.action(p_action);
+  rt := runai_internal.resource_type_id(p_resource);
+  PERFORM runai_internal.require('access_rules', 'view', p_scope);
   RETURN QUERY
     WITH granting AS (
-      SELECT ar.* FROM runai._ancestors(p_scope) a
-        JOIN runai.access_rules ar ON ar.scope OPERATOR(runai.=) a.scope
-        JOIN runai.role_permissions rp ON rp.role_id = ar.role_id AND rp.resource_type_id = rt
+      SELECT ar.* FROM runai_internal.ancestors(p_scope) a
+        JOIN runai_internal.access_rules ar ON ar.scope OPERATOR(pg_catalog.=) a.scope
+        JOIN runai_internal.role_permissions rp ON rp.role_id = ar.role_id AND rp.resource_type_id = rt
        WHERE runai.actionset_has(rp.actions, act)
          AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
     )
     SELECT g.subject_type || ':' || g.subject, NULL::text, ro.name, g.id, g.scope
-      FROM granting g JOIN runai.roles ro ON ro.id = g.role_id
+      FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
     UNION ALL
     SELECT 'user:' || u.email, g.subject, ro.name, g.id, g.scope
-      FROM granting g JOIN runai.roles ro ON ro.id = g.role_id
-      JOIN runai.group_members gm ON gm.group_name = g.subject
-      JOIN runai.users u ON u.id = gm.user_id
+      FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
+      JOIN runai_internal.group_members gm ON gm.group_name = g.subject
+      JOIN runai_internal.users u ON u.id = gm.user_id
      WHERE g.subject_type = 'group'
     ORDER BY 1, 4;
 END
@@ -383,18 +360,18 @@ COMMENT ON FUNCTION runai.who_can(text, text, runai.scope) IS
 -- Scopes
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.create_scope(type text, id text, name text, parent runai.scope) RETURNS runai.scope
+CREATE OR REPLACE FUNCTION runai.create_scope(type text, id text, name text, parent runai.scope) RETURNS runai.scope
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._create_scope(p_type text, p_id text, p_name text, p_parent runai.scope) RETURNS runai.scope
+CREATE OR REPLACE FUNCTION runai_internal.create_scope(p_type text, p_id text, p_name text, p_parent runai.scope) RETURNS runai.scope
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   s runai.scope;
   parent_type text;
 BEGIN
-  PERFORM runai._not_null(p_type, 'type');
-  PERFORM runai._not_null(p_id, 'id');
-  PERFORM runai._not_null(p_name, 'name');
-  PERFORM runai._not_null(p_parent, 'parent');
+  PERFORM runai_internal.not_null(p_type, 'type');
+  PERFORM runai_internal.not_null(p_id, 'id');
+  PERFORM runai_internal.not_null(p_name, 'name');
+  PERFORM runai_internal.not_null(p_parent, 'parent');
   IF p_type NOT IN ('tenant', 'cluster', 'department', 'project') THEN
     RAISE EXCEPTION 'invalid scope type "%"', left(p_type, 100)
       USING ERRCODE = 'invalid_parameter_value',
@@ -409,102 +386,102 @@ BEGIN
   END IF;
   -- a malformed id is a malformed scope: 22P02 with the type's detail and hint
   s := (p_type || '/' || p_id)::runai.scope;
-  PERFORM runai._scope_must_exist(p_parent);
+  PERFORM runai_internal.scope_must_exist(p_parent);
   parent_type := runai.scope_type(p_parent);
-  IF runai._scope_level(s) <> runai._scope_level(p_parent) + 1 THEN
+  IF runai_internal.scope_level(s) <> runai_internal.scope_level(p_parent) + 1 THEN
     RAISE EXCEPTION 'a % cannot be created under %', p_type, p_parent
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('The parent of a %s must be a %s, not a %s.', p_type,
-                            (ARRAY['system','tenant','cluster','department'])[runai._scope_level(s)], parent_type),
+                            (ARRAY['system','tenant','cluster','department'])[runai_internal.scope_level(s)], parent_type),
             HINT = 'Scopes nest as system > tenant > cluster > department > project.';
   END IF;
-  PERFORM runai._require(p_type, 'create', p_parent);
-  IF EXISTS (SELECT 1 FROM runai.scopes WHERE scope OPERATOR(runai.=) s) THEN
+  PERFORM runai_internal.require(p_type, 'create', p_parent);
+  IF EXISTS (SELECT 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) s) THEN
     RAISE EXCEPTION 'scope "%" already exists', s
       USING ERRCODE = 'unique_violation',
             DETAIL = format('Scope %s is in the tree already.', s),
             HINT = 'Choose another id, or rename the existing scope with runai.rename_scope.';
   END IF;
-  INSERT INTO runai.scopes (scope, parent, name, created_by)
-  VALUES (s, p_parent, p_name, runai._actor_name());
-  PERFORM runai._log_event('create', 'Succeeded', p_type, p_name, s::text,
-                           jsonb_build_object('parent', p_parent::text));
+  INSERT INTO runai_internal.scopes (scope, parent, name, created_by)
+  VALUES (s, p_parent, p_name, runai_internal.actor_name());
+  PERFORM runai_internal.log_event('create', 'Succeeded', p_type, p_name, s::text,
+                                   jsonb_build_object('parent', p_parent::text));
   RETURN s;
 END
 $$;
 COMMENT ON FUNCTION runai.create_scope(text, text, text, runai.scope) IS
   'Creates a tenant, cluster, department or project under its parent and returns it. Needs create on that type at the parent (tenants: superuser or the extension owner).';
 
-CREATE FUNCTION runai.delete_scope(scope runai.scope) RETURNS void
+CREATE OR REPLACE FUNCTION runai.delete_scope(scope runai.scope) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._delete_scope(p_scope runai.scope) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.delete_scope(p_scope runai.scope) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   nm text;
   r record;
   nchildren bigint;
 BEGIN
-  PERFORM runai._not_null(p_scope, 'scope');
-  IF p_scope OPERATOR(runai.=) 'system'::runai.scope THEN
+  PERFORM runai_internal.not_null(p_scope, 'scope');
+  IF p_scope OPERATOR(pg_catalog.=) 'system'::runai.scope THEN
     RAISE EXCEPTION 'the system scope cannot be deleted'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'system is the root of the scope tree.',
             HINT = 'Delete tenants and the scopes below them instead.';
   END IF;
-  PERFORM runai._scope_must_exist(p_scope);
-  PERFORM runai._require(runai.scope_type(p_scope), 'delete', p_scope);
-  SELECT name INTO nm FROM runai.scopes WHERE scope OPERATOR(runai.=) p_scope FOR UPDATE;
-  SELECT count(*) INTO nchildren FROM runai.scopes WHERE parent OPERATOR(runai.=) p_scope;
+  PERFORM runai_internal.scope_must_exist(p_scope);
+  PERFORM runai_internal.require(runai.scope_type(p_scope), 'delete', p_scope);
+  SELECT name INTO nm FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope FOR UPDATE;
+  SELECT count(*) INTO nchildren FROM runai_internal.scopes WHERE parent OPERATOR(pg_catalog.=) p_scope;
   IF nchildren > 0 THEN
     RAISE EXCEPTION 'scope "%" has % child scope(s)', p_scope, nchildren
       USING ERRCODE = 'dependent_objects_still_exist',
             DETAIL = 'A scope with children cannot be deleted.',
-            HINT = 'Delete its children first (SELECT scope FROM runai.scopes WHERE parent = ''' || p_scope::text || ''').';
+            HINT = 'Delete its children first (SELECT scope FROM runai.scopes_table WHERE parent = ''' || p_scope::text || ''').';
   END IF;
-  FOR r IN DELETE FROM runai.access_rules WHERE scope OPERATOR(runai.=) p_scope
+  FOR r IN DELETE FROM runai_internal.access_rules WHERE scope OPERATOR(pg_catalog.=) p_scope
            RETURNING id, subject_type, subject, role_id LOOP
-    PERFORM runai._log_event('delete', 'Succeeded', 'access_rules',
-                             (SELECT name FROM runai.roles WHERE id = r.role_id) || ' @ ' || p_scope::text,
-                             r.id::text,
-                             jsonb_build_object('subject', r.subject_type || ':' || r.subject,
-                                                'reason', 'scope deleted'));
+    PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules',
+                                     (SELECT name FROM runai_internal.roles WHERE id = r.role_id) || ' @ ' || p_scope::text,
+                                     r.id::text,
+                                     jsonb_build_object('subject', r.subject_type || ':' || r.subject,
+                                                        'reason', 'scope deleted'));
   END LOOP;
-  DELETE FROM runai.scopes WHERE scope OPERATOR(runai.=) p_scope;
-  PERFORM runai._log_event('delete', 'Succeeded', runai.scope_type(p_scope), nm, p_scope::text);
+  DELETE FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope;
+  PERFORM runai_internal.log_event('delete', 'Succeeded', runai.scope_type(p_scope), nm, p_scope::text);
 END
 $$;
 COMMENT ON FUNCTION runai.delete_scope(runai.scope) IS
   'Deletes a scope without children, and its access rules (each recorded). Needs delete on the scope''s type at the scope.';
 
-CREATE FUNCTION runai.rename_scope(scope runai.scope, name text) RETURNS void
+CREATE OR REPLACE FUNCTION runai.rename_scope(scope runai.scope, name text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._rename_scope(p_scope runai.scope, p_name text) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.rename_scope(p_scope runai.scope, p_name text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE old text;
 BEGIN
-  PERFORM runai._not_null(p_scope, 'scope');
-  PERFORM runai._not_null(p_name, 'name');
+  PERFORM runai_internal.not_null(p_scope, 'scope');
+  PERFORM runai_internal.not_null(p_name, 'name');
   IF length(p_name) NOT BETWEEN 1 AND 255 THEN
     RAISE EXCEPTION 'invalid scope name'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('A scope name has 1 to 255 characters; this one has %s.', length(p_name)),
             HINT = 'Give the scope a shorter, non-empty name.';
   END IF;
-  PERFORM runai._scope_must_exist(p_scope);
-  IF p_scope OPERATOR(runai.=) 'system'::runai.scope THEN
-    IF NOT runai._actor_superuser() THEN
+  PERFORM runai_internal.scope_must_exist(p_scope);
+  IF p_scope OPERATOR(pg_catalog.=) 'system'::runai.scope THEN
+    IF NOT runai_internal.actor_superuser() THEN
       RAISE EXCEPTION 'permission denied: only a superuser may rename the system scope'
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = 'No role grants changes to the root of the scope tree.',
               HINT = 'Ask a database superuser.';
     END IF;
   ELSE
-    PERFORM runai._require(runai.scope_type(p_scope), 'edit', p_scope);
+    PERFORM runai_internal.require(runai.scope_type(p_scope), 'edit', p_scope);
   END IF;
-  UPDATE runai.scopes SET name = p_name, updated_at = now()
-   WHERE scope OPERATOR(runai.=) p_scope RETURNING (SELECT name FROM runai.scopes WHERE scope OPERATOR(runai.=) p_scope) INTO old;
-  PERFORM runai._log_event('update', 'Succeeded', runai.scope_type(p_scope), p_name, p_scope::text,
-                           jsonb_build_object('old_name', old));
+  UPDATE runai_internal.scopes SET name = p_name, updated_at = now()
+   WHERE scope OPERATOR(pg_catalog.=) p_scope RETURNING (SELECT name FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope) INTO old;
+  PERFORM runai_internal.log_event('update', 'Succeeded', runai.scope_type(p_scope), p_name, p_scope::text,
+                                   jsonb_build_object('old_name', old));
 END
 $$;
 COMMENT ON FUNCTION runai.rename_scope(runai.scope, text) IS
@@ -514,11 +491,11 @@ COMMENT ON FUNCTION runai.rename_scope(runai.scope, text) IS
 -- Access rules
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION runai.add_access_rule(subject_type text, subject text, role text, scope runai.scope,
-                                      expires_at timestamptz DEFAULT NULL) RETURNS bigint
+CREATE OR REPLACE FUNCTION runai.add_access_rule(subject_type text, subject text, role text, scope runai.scope,
+                                                 expires_at timestamptz DEFAULT NULL) RETURNS bigint
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._add_access_rule(p_subject_type text, p_subject text, p_role text,
-                                       p_scope runai.scope, p_expires_at timestamptz) RETURNS bigint
+CREATE OR REPLACE FUNCTION runai_internal.add_access_rule(p_subject_type text, p_subject text, p_role text,
+                                                          p_scope runai.scope, p_expires_at timestamptz) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   nm text;
@@ -529,10 +506,10 @@ DECLARE
   missing text;
   new_id bigint;
 BEGIN
-  PERFORM runai._not_null(p_subject_type, 'subject_type');
-  PERFORM runai._not_null(p_subject, 'subject');
-  PERFORM runai._not_null(p_role, 'role');
-  PERFORM runai._not_null(p_scope, 'scope');
+  PERFORM runai_internal.not_null(p_subject_type, 'subject_type');
+  PERFORM runai_internal.not_null(p_subject, 'subject');
+  PERFORM runai_internal.not_null(p_role, 'role');
+  PERFORM runai_internal.not_null(p_scope, 'scope');
   IF p_subject_type NOT IN ('user', 'group', 'app') THEN
     RAISE EXCEPTION 'invalid subject type "%"', left(p_subject_type, 100)
       USING ERRCODE = 'invalid_parameter_value',
@@ -557,20 +534,20 @@ BEGIN
             DETAIL = format('A %s name has 1 to 255 characters; this one has %s.', p_subject_type, length(nm)),
             HINT = 'Pass the name as the identity provider or runai.create_application knows it.';
   END IF;
-  IF p_subject_type = 'app' AND NOT EXISTS (SELECT 1 FROM runai.applications WHERE name = nm) THEN
+  IF p_subject_type = 'app' AND NOT EXISTS (SELECT 1 FROM runai_internal.applications WHERE name = nm) THEN
     RAISE EXCEPTION 'application "%" does not exist', left(nm, 100)
       USING ERRCODE = 'undefined_object',
             DETAIL = 'Access rules can only be given to existing applications.',
             HINT = 'Create it first with runai.create_application(name).';
   END IF;
-  SELECT id, name, tenant_wide INTO rid, rname, wide FROM runai.roles WHERE lower(name) = lower(p_role);
+  SELECT id, name, tenant_wide INTO rid, rname, wide FROM runai_internal.roles WHERE lower(name) = lower(p_role);
   IF rid IS NULL THEN
     RAISE EXCEPTION 'role "%" does not exist', left(p_role, 100)
       USING ERRCODE = 'undefined_object',
-            DETAIL = 'Access rules use one of the 18 predefined roles.',
+            DETAIL = 'Access rules use one of the 18 predefined roles; names are matched without regard to letter case.',
             HINT = 'SELECT role FROM runai.roles_table lists them.';
   END IF;
-  PERFORM runai._scope_must_exist(p_scope);
+  PERFORM runai_internal.scope_must_exist(p_scope);
   IF wide AND runai.scope_type(p_scope) NOT IN ('system', 'tenant') THEN
     RAISE EXCEPTION 'role "%" can only be given at the system or a tenant scope', rname
       USING ERRCODE = 'invalid_parameter_value',
@@ -583,67 +560,74 @@ BEGIN
             DETAIL = format('expires_at was %s; the rule would never grant anything.', p_expires_at),
             HINT = 'Pass a future time, or NULL for a rule that does not expire.';
   END IF;
-  PERFORM runai._require('access_rules', 'create', p_scope);
-  IF NOT runai._actor_holds_role(rid, p_scope) THEN
+  PERFORM runai_internal.require('access_rules', 'create', p_scope);
+  IF NOT runai_internal.actor_holds_role(rid, p_scope) THEN
     SELECT string_agg(format('%s %s', t.name, a.act), ', ' ORDER BY t.id, a.ord) INTO missing
-      FROM runai.role_permissions rp
+      FROM runai_internal.role_permissions rp
       JOIN runai.resource_types t ON t.id = rp.resource_type_id
       CROSS JOIN LATERAL (VALUES (1, 'view'), (2, 'edit'), (3, 'create'), (4, 'delete')) a(ord, act)
      WHERE rp.role_id = rid AND runai.actionset_has(rp.actions, a.act)
-       AND NOT runai._actor_can(t.name, a.act, p_scope);
+       AND NOT runai_internal.actor_can(t.name, a.act, p_scope);
     RAISE EXCEPTION 'permission denied: % may not grant the role % at %',
-                    coalesce(runai._actor(), runai._actor_name()), rname, p_scope
+                    coalesce(runai_internal.actor(), runai_internal.actor_name()), rname, p_scope
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Nobody grants more than they hold: the role grants permissions the caller lacks at %s: %s.', p_scope, missing),
             HINT = 'Grant a role whose permissions you hold, or ask an administrator who holds this one.';
   END IF;
-  SELECT id INTO existing FROM runai.access_rules
-   WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(runai.=) p_scope;
+  SELECT id INTO existing FROM runai_internal.access_rules
+   WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
   IF existing IS NOT NULL THEN
     RAISE EXCEPTION 'access rule already exists'
       USING ERRCODE = 'unique_violation',
             DETAIL = format('Rule %s already gives %s:%s the role %s at %s.', existing, p_subject_type, nm, rname, p_scope),
             HINT = 'Rules cannot be edited: delete the existing rule with runai.delete_access_rule and add it again to change its expiry.';
   END IF;
-  INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
-  VALUES (p_subject_type, nm, rid, p_scope, runai._actor_name(), p_expires_at)
+  -- Only now, to a caller allowed to add the rule: a user's existence is not
+  -- revealed to anyone else.
+  IF p_subject_type = 'user' AND NOT EXISTS (SELECT 1 FROM runai_internal.users WHERE email = nm) THEN
+    RAISE NOTICE 'user "%" does not exist yet: the rule applies from its first sign-in', nm
+      USING DETAIL = 'Rules may name an SSO user before its first sign-in, or a local user before it is created.',
+            HINT = 'Check the spelling of the email if the user should exist already.';
+  END IF;
+  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
+  VALUES (p_subject_type, nm, rid, p_scope, runai_internal.actor_name(), p_expires_at)
   RETURNING id INTO new_id;
-  PERFORM runai._log_event('create', 'Succeeded', 'access_rules', rname || ' @ ' || p_scope::text, new_id::text,
-                           jsonb_build_object('subject', p_subject_type || ':' || nm, 'role', rname,
-                                              'scope', p_scope::text, 'expires_at', p_expires_at));
+  PERFORM runai_internal.log_event('create', 'Succeeded', 'access_rules', rname || ' @ ' || p_scope::text, new_id::text,
+                                   jsonb_build_object('subject', p_subject_type || ':' || nm, 'role', rname,
+                                                      'scope', p_scope::text, 'expires_at', p_expires_at));
   RETURN new_id;
 END
 $$;
 COMMENT ON FUNCTION runai.add_access_rule(text, text, text, runai.scope, timestamptz) IS
-  'Gives a user, group or app a role at a scope (and every scope below it), optionally until expires_at; returns the rule id. Needs access_rules create at the scope, and the caller must hold every permission of the role there.';
+  'Gives a user, group or app a role at a scope (and every scope below it), optionally until expires_at; returns the rule id. The role is one of runai.roles_table, matched case-insensitively. A user that does not exist yet gets the rule from its first sign-in (a NOTICE says so); an application must exist (42704). Needs access_rules create at the scope, and the caller must hold every permission of the role there.';
 
-CREATE FUNCTION runai.delete_access_rule(id bigint) RETURNS void
+CREATE OR REPLACE FUNCTION runai.delete_access_rule(id bigint) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._delete_access_rule(p_id bigint) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.delete_access_rule(p_id bigint) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE r record;
 BEGIN
-  PERFORM runai._not_null(p_id, 'id');
+  PERFORM runai_internal.not_null(p_id, 'id');
   SELECT ar.*, ro.name AS role_name INTO r
-    FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id WHERE ar.id = p_id;
+    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id WHERE ar.id = p_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'access rule % does not exist', p_id
       USING ERRCODE = 'undefined_object',
             DETAIL = 'No access rule has this id; it may have been deleted already.',
             HINT = 'SELECT id FROM runai.access_rules_table lists the rules you may see.';
   END IF;
-  PERFORM runai._require('access_rules', 'delete', r.scope);
-  DELETE FROM runai.access_rules WHERE id = p_id;
-  PERFORM runai._log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text, p_id::text,
-                           jsonb_build_object('subject', r.subject_type || ':' || r.subject, 'role', r.role_name,
-                                              'scope', r.scope::text));
+  PERFORM runai_internal.require('access_rules', 'delete', r.scope);
+  DELETE FROM runai_internal.access_rules WHERE id = p_id;
+  PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text, p_id::text,
+                                   jsonb_build_object('subject', r.subject_type || ':' || r.subject, 'role', r.role_name,
+                                                      'scope', r.scope::text));
 END
 $$;
 COMMENT ON FUNCTION runai.delete_access_rule(bigint) IS
   'Deletes an access rule. Needs access_rules delete at the rule''s scope.';
 
--- Rules are never updated: an UPDATE of runai.access_rules is refused, whoever tries.
-CREATE FUNCTION runai._refuse_rule_update() RETURNS trigger
+-- Rules are never updated: an UPDATE of runai_internal.access_rules is refused, whoever tries.
+CREATE OR REPLACE FUNCTION runai_internal.refuse_rule_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   RAISE EXCEPTION 'access rules cannot be updated'
@@ -652,21 +636,21 @@ BEGIN
           HINT = 'Delete the rule with runai.delete_access_rule and add a new one with runai.add_access_rule.';
 END
 $$;
-COMMENT ON FUNCTION runai._refuse_rule_update() IS 'Trigger: access rules are never updated.';
-CREATE TRIGGER refuse_update BEFORE UPDATE ON runai.access_rules
-  FOR EACH ROW EXECUTE FUNCTION runai._refuse_rule_update();
-ALTER TABLE runai.access_rules ENABLE ALWAYS TRIGGER refuse_update;
+COMMENT ON FUNCTION runai_internal.refuse_rule_update() IS 'Trigger: access rules are never updated.';
+CREATE OR REPLACE TRIGGER refuse_update BEFORE UPDATE ON runai_internal.access_rules
+  FOR EACH ROW EXECUTE FUNCTION runai_internal.refuse_rule_update();
+ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER refuse_update;
 
 -- ---------------------------------------------------------------------------
 -- Groups and database role bindings
 -- ---------------------------------------------------------------------------
 
 -- 42704 unless the user exists; returns its id.
-CREATE FUNCTION runai._user_id(p_email text) RETURNS uuid
+CREATE OR REPLACE FUNCTION runai_internal.user_id(p_email text) RETURNS uuid
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE uid uuid;
 BEGIN
-  SELECT id INTO uid FROM runai.users WHERE email = lower(p_email);
+  SELECT id INTO uid FROM runai_internal.users WHERE email = lower(p_email);
   IF uid IS NULL THEN
     RAISE EXCEPTION 'user "%" does not exist', left(p_email, 100)
       USING ERRCODE = 'undefined_object',
@@ -676,138 +660,116 @@ BEGIN
   RETURN uid;
 END
 $$;
-COMMENT ON FUNCTION runai._user_id(text) IS 'Id of the user with this email (case-insensitive); 42704 if none.';
+COMMENT ON FUNCTION runai_internal.user_id(text) IS 'Id of the user with this email (case-insensitive); 42704 if none.';
 
-CREATE FUNCTION runai.set_user_groups(email text, groups text[]) RETURNS void
+CREATE OR REPLACE FUNCTION runai.set_user_groups(email text, groups text[]) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._set_user_groups(p_email text, p_groups text[]) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.set_user_groups(p_email text, p_groups text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   uid uuid;
   missing text;
 BEGIN
-  PERFORM runai._not_null(p_email, 'email');
-  PERFORM runai._not_null(p_groups, 'groups');
+  PERFORM runai_internal.not_null(p_email, 'email');
+  PERFORM runai_internal.not_null(p_groups, 'groups');
   IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
     RAISE EXCEPTION 'invalid group name'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
             HINT = 'Remove empty or NULL elements from the array.';
   END IF;
-  PERFORM runai._require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
-  uid := runai._user_id(p_email);
+  PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
+  uid := runai_internal.user_id(p_email);
   -- No escalation: joining a group gives its rules, so the caller must hold every
   -- role that the new groups' unexpired rules give, at their scopes.
   SELECT string_agg(format('%s @ %s (group %s)', ro.name, ar.scope, ar.subject), ', ' ORDER BY ar.id)
     INTO missing
-    FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id
+    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id
    WHERE ar.subject_type = 'group' AND ar.subject = ANY (p_groups)
-     AND ar.subject NOT IN (SELECT gm.group_name FROM runai.group_members gm WHERE gm.user_id = uid)
+     AND ar.subject NOT IN (SELECT gm.group_name FROM runai_internal.group_members gm WHERE gm.user_id = uid)
      AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
-     AND NOT runai._actor_holds_role(ar.role_id, ar.scope);
+     AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'permission denied: % may not add % to these groups',
-                    coalesce(runai._actor(), runai._actor_name()), lower(p_email)
+                    coalesce(runai_internal.actor(), runai_internal.actor_name()), lower(p_email)
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Nobody grants more than they hold: the groups have rules whose roles the caller does not hold there: %s.', missing),
             HINT = 'Ask an administrator who holds these roles to change the membership.';
   END IF;
-  DELETE FROM runai.group_members WHERE user_id = uid;
-  INSERT INTO runai.group_members (user_id, group_name)
+  DELETE FROM runai_internal.group_members WHERE user_id = uid;
+  INSERT INTO runai_internal.group_members (user_id, group_name)
   SELECT DISTINCT uid, g FROM unnest(p_groups) g;
-  PERFORM runai._log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
-                           jsonb_build_object('groups', to_jsonb(p_groups)));
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
+                                   jsonb_build_object('groups', to_jsonb(p_groups)));
 END
 $$;
 COMMENT ON FUNCTION runai.set_user_groups(text, text[]) IS
   'Replaces the SSO groups a user belongs to (SSO sign-in does this too). Needs users edit at system or a tenant, and the caller must hold every role that the rules of the groups added give.';
 
-CREATE FUNCTION runai.bind_db_role(email text, role regrole) RETURNS void
+CREATE OR REPLACE FUNCTION runai.bind_db_role(email text, role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._bind_db_role(p_email text, p_role regrole) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.bind_db_role(p_email text, p_role regrole) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   uid uuid;
   other uuid;
   missing text;
 BEGIN
-  PERFORM runai._not_null(p_email, 'email');
-  PERFORM runai._not_null(p_role, 'role');
-  PERFORM runai._require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
-  uid := runai._user_id(p_email);
+  PERFORM runai_internal.not_null(p_email, 'email');
+  PERFORM runai_internal.not_null(p_role, 'role');
+  PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
+  uid := runai_internal.user_id(p_email);
   -- No escalation: the role gets the user's permissions, so the caller must hold
   -- every role of the user's unexpired rules and of its groups' rules, at their scopes.
   SELECT string_agg(format('%s @ %s', ro.name, ar.scope), ', ' ORDER BY ar.id) INTO missing
-    FROM runai.access_rules ar JOIN runai.roles ro ON ro.id = ar.role_id
+    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id
    WHERE ((ar.subject_type = 'user' AND ar.subject = lower(p_email))
           OR (ar.subject_type = 'group'
-              AND ar.subject IN (SELECT gm.group_name FROM runai.group_members gm WHERE gm.user_id = uid)))
+              AND ar.subject IN (SELECT gm.group_name FROM runai_internal.group_members gm WHERE gm.user_id = uid)))
      AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
-     AND NOT runai._actor_holds_role(ar.role_id, ar.scope);
+     AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'permission denied: % may not bind a database role to %',
-                    coalesce(runai._actor(), runai._actor_name()), lower(p_email)
+                    coalesce(runai_internal.actor(), runai_internal.actor_name()), lower(p_email)
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Nobody grants more than they hold: the user has roles the caller does not hold there: %s.', missing),
             HINT = 'Ask an administrator who holds these roles to bind it.';
   END IF;
-  SELECT user_id INTO other FROM runai.db_role_bindings WHERE db_role = p_role;
+  SELECT user_id INTO other FROM runai_internal.db_role_bindings WHERE db_role = p_role;
   IF other = uid THEN
     RETURN;
   ELSIF other IS NOT NULL THEN
     RAISE EXCEPTION 'database role % is bound to another user', p_role
       USING ERRCODE = 'unique_violation',
-            DETAIL = format('Role %s acts as %s.', p_role, (SELECT email FROM runai.users WHERE id = other)),
+            DETAIL = format('Role %s acts as %s.', p_role, (SELECT email FROM runai_internal.users WHERE id = other)),
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
-  INSERT INTO runai.db_role_bindings (db_role, user_id, created_by) VALUES (p_role, uid, runai._actor_name());
-  PERFORM runai._log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
-                           jsonb_build_object('bound_db_role', p_role::text));
+  INSERT INTO runai_internal.db_role_bindings (db_role, user_id, created_by) VALUES (p_role, uid, runai_internal.actor_name());
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
+                                   jsonb_build_object('bound_db_role', p_role::text));
 END
 $$;
 COMMENT ON FUNCTION runai.bind_db_role(text, regrole) IS
   'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant, and the caller must hold every role of the user''s rules and of its groups'' rules.';
 
-CREATE FUNCTION runai.unbind_db_role(role regrole) RETURNS void
+CREATE OR REPLACE FUNCTION runai.unbind_db_role(role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
-CREATE FUNCTION runai._unbind_db_role(p_role regrole) RETURNS void
+CREATE OR REPLACE FUNCTION runai_internal.unbind_db_role(p_role regrole) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE uid uuid;
 BEGIN
-  PERFORM runai._not_null(p_role, 'role');
-  PERFORM runai._require_tenant_wide('users', 'edit');
-  DELETE FROM runai.db_role_bindings WHERE db_role = p_role RETURNING user_id INTO uid;
+  PERFORM runai_internal.not_null(p_role, 'role');
+  PERFORM runai_internal.require_tenant_wide('users', 'edit');
+  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role RETURNING user_id INTO uid;
   IF uid IS NULL THEN
     RAISE EXCEPTION 'database role % is not bound to a user', p_role
       USING ERRCODE = 'undefined_object',
             DETAIL = 'There is no binding to remove.',
-            HINT = 'SELECT db_role FROM runai.db_role_bindings lists the bound roles.';
+            HINT = 'A role that is not bound acts as no Run:ai user, so there is nothing to undo; runai.event_history records every binding (details->>''bound_db_role'').';
   END IF;
-  PERFORM runai._log_event('update', 'Succeeded', 'users', (SELECT email FROM runai.users WHERE id = uid), uid::text,
-                           jsonb_build_object('unbound_db_role', p_role::text));
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', (SELECT email FROM runai_internal.users WHERE id = uid), uid::text,
+                                   jsonb_build_object('unbound_db_role', p_role::text));
 END
 $$;
 COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
   'Stops a database role acting as a Run:ai user. Needs users edit at system or a tenant.';
-
--- ---------------------------------------------------------------------------
--- Privileges (internal functions are revoked from PUBLIC in 99_guard.sql)
--- ---------------------------------------------------------------------------
-
-GRANT EXECUTE ON FUNCTION
-  runai.can(text, text, runai.scope),
-  runai.has_permission(text, text, text, runai.scope),
-  runai.explain(text, text, text, runai.scope),
-  runai.permitted_scopes(text, text),
-  runai.who_can(text, text, runai.scope),
-  runai.my_permissions(),
-  runai.create_scope(text, text, text, runai.scope),
-  runai.delete_scope(runai.scope),
-  runai.rename_scope(runai.scope, text),
-  runai.add_access_rule(text, text, text, runai.scope, timestamptz),
-  runai.delete_access_rule(bigint),
-  runai.set_user_groups(text, text[]),
-  runai.bind_db_role(text, regrole),
-  runai.unbind_db_role(regrole),
-  runai.purge_events(interval)
-TO PUBLIC;

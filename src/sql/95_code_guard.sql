@@ -1,0 +1,52 @@
+-- Code: the guard of the extension's triggers, created after every trigger: the
+-- event trigger below would otherwise fire on the install script's own ALTER TABLE
+-- statements before every trigger exists.  Replaying this part replaces the guard's function and
+-- keeps the event trigger (CREATE EVENT TRIGGER has no OR REPLACE).
+
+-- The extension's triggers keep every backend's cache and the catalog's rules correct;
+-- disabling, dropping or renaming one would let stale permissions stand, so any
+-- ALTER TABLE, ALTER TRIGGER or DROP TRIGGER that leaves one of them missing or not
+-- ENABLE ALWAYS is refused.
+CREATE OR REPLACE FUNCTION runai_internal.guard_triggers() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE bad text;
+BEGIN
+  SELECT string_agg(format('%s on %s', e.tg, e.tbl), ', ') INTO bad
+    FROM (VALUES ('invalidate', 'runai_internal.scopes'), ('invalidate', 'runai_internal.access_rules'),
+                 ('invalidate', 'runai_internal.users'), ('invalidate', 'runai_internal.group_members'),
+                 ('invalidate', 'runai_internal.db_role_bindings'), ('invalidate', 'runai_internal.applications'),
+                 ('invalidate', 'runai_internal.sessions'),
+                 ('refuse_update', 'runai_internal.access_rules'),
+                 ('append_only', 'runai_internal.events'), ('append_only_truncate', 'runai_internal.events'),
+                 ('refuse_change', 'runai_internal.roles'), ('refuse_truncate', 'runai_internal.roles'),
+                 ('refuse_change', 'runai_internal.role_permissions'), ('refuse_truncate', 'runai_internal.role_permissions'),
+                 ('refuse_change', 'runai.resource_types'), ('refuse_truncate', 'runai.resource_types'),
+                 ('refuse_change', 'runai.workload_kinds'), ('refuse_truncate', 'runai.workload_kinds'),
+                 ('keep_last_admin', 'runai_internal.access_rules'), ('keep_last_admin', 'runai_internal.users'),
+                 ('keep_last_admin_truncate', 'runai_internal.access_rules'),
+                 ('keep_last_admin_truncate', 'runai_internal.users')) e(tg, tbl)
+   WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
+                      WHERE t.tgrelid = to_regclass(e.tbl)
+                        AND t.tgname = e.tg AND t.tgenabled = 'A');
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'the triggers of runai_rbac cannot be disabled or dropped'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('This change would leave %s missing or not always enabled.', bad),
+            HINT = 'They keep every session''s permission cache and the catalog''s rules correct; drop the extension instead.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.guard_triggers() IS 'Event trigger: refuses DDL that disables or drops the extension''s triggers.';
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'runai_rbac_guard_triggers') THEN
+    CREATE EVENT TRIGGER runai_rbac_guard_triggers ON ddl_command_end
+      WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'DROP TRIGGER')
+      EXECUTE FUNCTION runai_internal.guard_triggers();
+  END IF;
+END
+$$;
+-- Also under session_replication_role = replica, where an event trigger that is
+-- merely enabled does not fire.
+ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
