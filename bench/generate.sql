@@ -32,16 +32,16 @@ SET session_replication_role = replica;
 -- ---------------------------------------------------------------------------
 -- The scope tree
 -- ---------------------------------------------------------------------------
-INSERT INTO runai.scopes (scope, parent, name, created_by)
+INSERT INTO runai_internal.scopes (scope, parent, name, created_by)
   VALUES ('tenant/1', 'system', 'Tenant 1', 'bench');
-INSERT INTO runai.scopes (scope, parent, name, created_by)
+INSERT INTO runai_internal.scopes (scope, parent, name, created_by)
   SELECT runai.scope('cluster', c::text), 'tenant/1', 'Cluster ' || c, 'bench'
     FROM generate_series(1, 10) c;
-INSERT INTO runai.scopes (scope, parent, name, created_by)
+INSERT INTO runai_internal.scopes (scope, parent, name, created_by)
   SELECT runai.scope('department', d::text), runai.scope('cluster', ((d - 1) / 100 + 1)::text),
          'Department ' || d, 'bench'
     FROM generate_series(1, 1000) d;
-INSERT INTO runai.scopes (scope, parent, name, created_by)
+INSERT INTO runai_internal.scopes (scope, parent, name, created_by)
   SELECT runai.scope('project', p::text), runai.scope('department', ((p - 1) / 10 + 1)::text),
          'Project ' || p, 'bench'
     FROM generate_series(1, 10000) p;
@@ -51,12 +51,12 @@ INSERT INTO runai.scopes (scope, parent, name, created_by)
 -- ---------------------------------------------------------------------------
 -- Four users in five have signed in at some time in 2026 (deterministic), so that
 -- the users table sorted by last login is measured on realistic data.
-INSERT INTO runai.users (email, type, created_by, last_login)
+INSERT INTO runai_internal.users (email, type, created_by, last_login)
   SELECT 'u' || u || '@bench.io', 'local', 'bench',
          CASE WHEN u % 5 <> 0
               THEN timestamptz '2026-01-01 00:00:00+00' + ((u::bigint * 7919) % 25000000) * interval '1 second' END
     FROM generate_series(1, 100000) u;
-INSERT INTO runai.users (email, type, created_by) VALUES ('big@bench.io', 'local', 'bench');
+INSERT INTO runai_internal.users (email, type, created_by) VALUES ('big@bench.io', 'local', 'bench');
 
 -- Rule k (0..9) of user u.  Projects p = 1 + (u * 7919 + k * 1009) mod 10000 are
 -- distinct for the ten k of a user.  1% of users hold Department administrator on
@@ -85,13 +85,13 @@ SELECT u, k,
        END AS scope
   FROM generate_series(1, 100000) u, generate_series(0, 9) k;
 
-INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
+INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
   SELECT 'user', 'u' || p.u || '@bench.io', r.id, p.scope, 'bench'
-    FROM rule_plan p JOIN runai.roles r ON r.name = p.role
+    FROM rule_plan p JOIN runai_internal.roles r ON r.name = p.role
    ORDER BY p.u, p.k;
-INSERT INTO runai.access_rules (subject_type, subject, role_id, scope, created_by)
+INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
   SELECT 'user', 'big@bench.io', r.id, runai.scope('project', (10 * j + 1)::text), 'bench'
-    FROM generate_series(0, 999) j, runai.roles r WHERE r.name = 'L1 researcher';
+    FROM generate_series(0, 999) j, runai_internal.roles r WHERE r.name = 'L1 researcher';
 
 -- ---------------------------------------------------------------------------
 -- The protected workload table: 1,000,000 rows, 100 per project, round-robin
@@ -124,9 +124,9 @@ ALTER TABLE bench.workloads_peer ADD PRIMARY KEY (id), ADD UNIQUE (project, name
 CREATE TABLE bench.closure (ancestor runai.scope NOT NULL, descendant runai.scope NOT NULL);
 INSERT INTO bench.closure
   WITH RECURSIVE c(ancestor, descendant) AS (
-    SELECT s.scope, s.scope FROM runai.scopes s
+    SELECT s.scope, s.scope FROM runai_internal.scopes s
     UNION ALL
-    SELECT p.parent, c.descendant FROM c JOIN runai.scopes p ON p.scope OPERATOR(runai.=) c.ancestor
+    SELECT p.parent, c.descendant FROM c JOIN runai_internal.scopes p ON p.scope OPERATOR(pg_catalog.=) c.ancestor
      WHERE p.parent IS NOT NULL)
   SELECT ancestor, descendant FROM c;
 ALTER TABLE bench.closure ADD PRIMARY KEY (ancestor, descendant);
@@ -134,28 +134,25 @@ ALTER TABLE bench.closure ADD PRIMARY KEY (ancestor, descendant);
 -- The peer's own copies of the rules and of the permission matrix, readable by the
 -- benchmark roles (the extension's tables are private).
 CREATE TABLE bench.rules AS
-  SELECT subject_type, subject, role_id, scope, expires_at FROM runai.access_rules;
+  SELECT subject_type, subject, role_id, scope, expires_at FROM runai_internal.access_rules;
 CREATE INDEX ON bench.rules (subject_type, subject);
 CREATE TABLE bench.role_grants AS
-  SELECT p.role_id, t.name AS resource, p.actions FROM runai.role_permissions p
+  SELECT p.role_id, t.name AS resource, p.actions FROM runai_internal.role_permissions p
     JOIN runai.resource_types t ON t.id = p.resource_type_id;
 CREATE TABLE bench.peer_users (db_role name PRIMARY KEY, email text NOT NULL);
 
 ALTER TABLE bench.workloads_peer ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
--- IN resolves runai.scope's = through the search path (the stored policy keeps the
--- operator it resolved to).
-SET search_path = public, runai;
+-- IN resolves runai.scope's = with the default search path (it is in pg_catalog).
 CREATE POLICY peer_select ON bench.workloads_peer FOR SELECT USING (
   project IN (SELECT c.descendant
                 FROM bench.closure c
-                JOIN bench.rules r ON r.scope OPERATOR(runai.=) c.ancestor
+                JOIN bench.rules r ON r.scope OPERATOR(pg_catalog.=) c.ancestor
                 JOIN bench.role_grants g ON g.role_id = r.role_id
                WHERE r.subject_type = 'user'
                  AND r.subject = (SELECT u.email FROM bench.peer_users u WHERE u.db_role = current_user)
                  AND (r.expires_at IS NULL OR r.expires_at > pg_catalog.now())
                  AND g.resource = 'workloads'
-                 AND g.actions OPERATOR(runai.@>) '{view}'::runai.actionset));
-RESET search_path;
+                 AND g.actions OPERATOR(pg_catalog.@>) '{view}'::runai.actionset));
 
 -- ---------------------------------------------------------------------------
 -- The measured subjects: a database role bound to each
@@ -174,12 +171,12 @@ $$;
 GRANT USAGE ON SCHEMA bench TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA bench TO PUBLIC;
 
-VACUUM (ANALYZE) runai.scopes, runai.users, runai.access_rules, runai.workloads,
+VACUUM (ANALYZE) runai_internal.scopes, runai_internal.users, runai_internal.access_rules, runai.workloads,
   bench.workloads_plain, bench.workloads_peer, bench.closure, bench.rules, bench.role_grants, bench.peer_users;
 CHECKPOINT;
 
-SELECT (SELECT count(*) FROM runai.scopes) AS scopes,
-       (SELECT count(*) FROM runai.users) AS users,
-       (SELECT count(*) FROM runai.access_rules) AS rules,
+SELECT (SELECT count(*) FROM runai_internal.scopes) AS scopes,
+       (SELECT count(*) FROM runai_internal.users) AS users,
+       (SELECT count(*) FROM runai_internal.access_rules) AS rules,
        (SELECT count(*) FROM runai.workloads) AS workloads,
        (SELECT count(*) FROM bench.closure) AS closure_pairs;

@@ -34,8 +34,8 @@ SET client_min_messages = warning;
 SELECT ar.subject_type || ':' || ar.subject AS one_subject, ar.scope::text AS one_scope,
        split_part(ar.subject, '@', 1) || '@' AS rare_fragment,
        left(split_part(ar.subject, '@', 1), 3) AS common_fragment
-  FROM runai.access_rules ar WHERE ar.subject_type = 'user' ORDER BY ar.id OFFSET 123456 LIMIT 1 \gset
-SELECT EXISTS (SELECT 1 FROM runai.users WHERE last_login IS NOT NULL) AS any_last_login \gset
+  FROM runai_internal.access_rules ar WHERE ar.subject_type = 'user' ORDER BY ar.id OFFSET 123456 LIMIT 1 \gset
+SELECT EXISTS (SELECT 1 FROM runai_internal.users WHERE last_login IS NOT NULL) AS any_last_login \gset
 
 CREATE TEMP TABLE views_bench_cases (n serial, who text, label text, query text);
 GRANT ALL ON views_bench_cases TO PUBLIC;
@@ -64,7 +64,7 @@ INSERT INTO views_bench_cases (who, label, query) VALUES
   (:'admin', 'rules: subject = one user',
    format($q$SELECT * FROM runai.access_rules_table WHERE subject = %L$q$, :'one_subject')),
   (:'admin', 'rules: at one scope, by creation_time',
-   format($q$SELECT * FROM runai.access_rules_table WHERE scope OPERATOR(runai.=) %L ORDER BY creation_time DESC LIMIT 50$q$, :'one_scope')),
+   format($q$SELECT * FROM runai.access_rules_table WHERE scope OPERATOR(pg_catalog.=) %L ORDER BY creation_time DESC LIMIT 50$q$, :'one_scope')),
   (:'admin', 'rules: ILIKE search on subject, rare (10 matches), newest 50',
    format($q$SELECT * FROM runai.access_rules_table WHERE subject ILIKE %L ORDER BY id DESC LIMIT 50$q$, '%' || :'rare_fragment' || '%')),
   (:'admin', 'rules: ILIKE search on subject, common, newest 50',

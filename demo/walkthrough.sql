@@ -6,11 +6,8 @@
 
 \echo
 \echo '== 1. Install ====================================================================='
-\echo 'CREATE EXTENSION runai_rbac;  -- and, for the operators of its types:'
-\echo 'ALTER DATABASE runai_demo SET search_path = "$user", public, runai;'
+\echo 'CREATE EXTENSION runai_rbac;  -- the interface in schema runai, its operators in pg_catalog'
 CREATE EXTENSION runai_rbac;
-ALTER DATABASE runai_demo SET search_path = "$user", public, runai;
-SET search_path = "$user", public, runai;
 
 \echo
 \echo 'The 18 predefined roles come with the extension (runai.roles_table):'
@@ -20,9 +17,9 @@ SELECT entity, "view", edit, "create", "delete"
   FROM runai.role_permissions_table
  WHERE role = 'L1 researcher' AND ("view" OR edit OR "create" OR "delete")
  ORDER BY entity LIMIT 8;
-\echo 'Nobody may change them, not even a superuser:'
+\echo 'Nobody may change them, not even a superuser (they live in schema runai_internal):'
 \set ON_ERROR_STOP off
-UPDATE runai.roles SET description = 'mine' WHERE name = 'Viewer';
+UPDATE runai_internal.roles SET description = 'mine' WHERE name = 'Viewer';
 \set ON_ERROR_STOP on
 
 \echo
@@ -39,7 +36,11 @@ SELECT count(runai.create_scope(type, id, name, parent::runai.scope)) AS scopes_
                (9, 'project', 'translation', 'Translation', 'department/nlp'),
                (10, 'project', 'chat', 'Assistants', 'department/nlp'),
                (11, 'project', 'grasping', 'Grasping', 'department/robotics')) v(ord, type, id, name, parent);
-SELECT scope, parent, name FROM runai.scopes ORDER BY runai._scope_level(scope), scope;
+\echo 'The tree, as runai.scopes_table shows it (a superuser sees every scope):'
+SELECT scope, type, parent, name FROM runai.scopes_table ORDER BY scope;
+\echo 'The operators of runai.scope work with the default search path, against text too:'
+SELECT count(*) AS projects_of_vision FROM runai.scopes_table
+ WHERE parent = 'department/vision' AND scope <> 'project/detection'::text;
 \echo 'runai.scope is a type of its own and rejects what is not a scope:'
 \set ON_ERROR_STOP off
 SELECT 'projects/42'::runai.scope;
@@ -107,7 +108,7 @@ INSERT INTO runai.workloads (name, kind, project)
 SELECT 'job-' || g, k.kind, p.scope
   FROM generate_series(1, 600) g
   CROSS JOIN LATERAL (SELECT kind FROM runai.workload_kinds ORDER BY kind OFFSET g % 26 LIMIT 1) k
-  CROSS JOIN (SELECT scope FROM runai.scopes WHERE runai.scope_type(scope) = 'project') p;
+  CROSS JOIN (SELECT scope FROM runai.scopes_table WHERE type = 'project') p;
 SELECT count(*) AS workloads, count(DISTINCT kind) AS kinds FROM runai.workloads;
 
 SET ROLE demo_backend;
@@ -125,9 +126,13 @@ SELECT project, count(*) FROM runai.workloads GROUP BY project ORDER BY project;
 \echo '-- as dora@acme.io (Department administrator of vision):'
 SELECT runai.authenticate(:'dora_token') AS subject;
 SELECT project, count(*) FROM runai.workloads GROUP BY project ORDER BY project;
+\echo '   the scopes dora may view (runai.scopes_table): her department and its projects'
+SELECT scope, type, name FROM runai.scopes_table ORDER BY scope;
 \echo '-- as rick@acme.io (L1 researcher in translation):'
 SELECT runai.authenticate(:'rick_token') AS subject;
 SELECT project, count(*) FROM runai.workloads GROUP BY project ORDER BY project;
+\echo '   the scopes rick may view (runai.scopes_table): his project only'
+SELECT scope, type, name FROM runai.scopes_table ORDER BY scope;
 \echo '-- as sam@acme.io (SSO, group vision-team):'
 SELECT runai.authenticate(:'sam_token') AS subject;
 SELECT project, count(*) FROM runai.workloads GROUP BY project ORDER BY project;

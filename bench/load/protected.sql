@@ -10,7 +10,7 @@
 SELECT pg_catalog.set_config('role', 'regress_conc_u' || :uid, false);
 SELECT CASE WHEN count(*) = :wpp THEN 1 ELSE ('wrong answer ' || pg_catalog.clock_timestamp())::integer END AS checked
   FROM runai.workloads
- WHERE project OPERATOR(runai.=) ('project/p' || :p)::runai.scope AND name NOT LIKE 'tmp-%';
+ WHERE project OPERATOR(pg_catalog.=) ('project/p' || :p)::runai.scope AND name NOT LIKE 'tmp-%';
 SELECT CASE WHEN count(*) >= :wpp * :ppd THEN 1 ELSE ('wrong answer ' || pg_catalog.clock_timestamp())::integer END AS checked
   FROM runai.workloads WHERE name NOT LIKE 'tmp-%';
 INSERT INTO runai.workloads (name, kind, project)

@@ -41,7 +41,7 @@ DECLARE
   r record;
 BEGIN
   FOR r IN SELECT u.email, 'regress_conc_' || split_part(u.email, '@', 1) AS role
-             FROM runai.users u WHERE u.email LIKE '%@conc.test' LOOP
+             FROM runai_internal.users u WHERE u.email LIKE '%@conc.test' LOOP
     EXECUTE format('CREATE ROLE %I', r.role);
     PERFORM runai.bind_db_role(r.email, r.role::regrole);
   END LOOP;
