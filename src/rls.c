@@ -230,6 +230,7 @@ rls_action_or_error(const text *t)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown action \"%.*s\"", rls_quoted_len(t), VARDATA_ANY(t)),
+				 errdetail("Row-level security checks one of the actions view, edit, create and delete."),
 				 errhint("Use view, edit, create or delete (read and update are accepted as aliases).")));
 	return a;
 }
@@ -1174,6 +1175,7 @@ rbac_rls_validate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("resource must not be NULL"),
+				 errdetail("The rows of a protected table are checked against a permission on one resource type."),
 				 errhint("Name the resource type whose permissions protect the rows, for example \"workloads\".")));
 	(void) rls_resource_or_error(PG_GETARG_TEXT_PP(0));
 	if (!PG_ARGISNULL(1))

@@ -71,7 +71,9 @@ rbac_subject_parse(const char *text, size_t len, RbacSubjectKind *kind, char **n
 	if (memchr(n, '\0', nlen) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid subject: it contains a NUL byte")));
+				 errmsg("invalid subject: it contains a NUL byte"),
+				 errdetail("Emails and names never contain a NUL byte."),
+				 errhint("Pass the subject as text, for example user:jane@example.com.")));
 	if (*kind == RBAC_SUBJECT_USER)
 	{
 		/* emails compare case-insensitively: lower() of the database's collation */

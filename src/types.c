@@ -433,7 +433,8 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scope type must not be null"),
-				 errdetail("The scope type is system, tenant, cluster, department or project.")));
+				 errdetail("The scope type is system, tenant, cluster, department or project."),
+				 errhint("Pass one of them as the first argument.")));
 	typetext = PG_GETARG_TEXT_PP(0);
 	type = rbac_scope_type_from_name(VARDATA_ANY(typetext), VARSIZE_ANY_EXHDR(typetext));
 	if (type < 0)
@@ -441,7 +442,8 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid scope type: \"%s\"",
 						quote_input(VARDATA_ANY(typetext), VARSIZE_ANY_EXHDR(typetext), &truncated)),
-				 errdetail("The scope type is system, tenant, cluster, department or project, in lower case.")));
+				 errdetail("The scope type is system, tenant, cluster, department or project, in lower case."),
+				 errhint("Use one of them, for example runai.scope('project', '42').")));
 
 	if (type == RBAC_SCOPE_SYSTEM)
 	{
@@ -449,6 +451,7 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the system scope has no id"),
+					 errdetail("system is the one root of the scope tree; only the scopes below it have ids."),
 					 errhint("Pass NULL as the id of the system scope.")));
 		PG_RETURN_DATUM(rbac_scope_make(RBAC_SCOPE_SYSTEM, NULL, 0));
 	}
@@ -457,7 +460,8 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scope id must not be null"),
-				 errdetail("A %s scope needs an id.", rbac_scope_type_name((RbacScopeType) type))));
+				 errdetail("A %s scope needs an id.", rbac_scope_type_name((RbacScopeType) type)),
+				 errhint("Pass the id as the second argument, for example runai.scope('project', '42').")));
 	idtext = PG_GETARG_TEXT_PP(1);
 	idp = VARDATA_ANY(idtext);
 	idlen = VARSIZE_ANY_EXHDR(idtext);
@@ -467,7 +471,8 @@ rbac_scope_construct(PG_FUNCTION_ARGS)
 				 errmsg("invalid scope id: \"%s\"", quote_input(idp, idlen, &truncated)),
 				 truncated ?
 				 errdetail(SCOPE_ID_DETAIL " The id is %zu bytes long and only its beginning is shown.", idlen) :
-				 errdetail(SCOPE_ID_DETAIL)));
+				 errdetail(SCOPE_ID_DETAIL),
+				 errhint("Remove the characters that are not allowed, or shorten the id to 63 characters.")));
 	PG_RETURN_DATUM(rbac_scope_make((RbacScopeType) type, idp, idlen));
 }
 
@@ -512,14 +517,16 @@ rbac_actionset_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary data for type runai.actionset"),
 				 errdetail("The binary form of an action set is 1 byte, but %d bytes were received.",
-						   nbytes)));
+						   nbytes),
+				 errhint("Send the one-byte binary form that PostgreSQL writes for runai.actionset, or send the value as text.")));
 	set = pq_getmsgbyte(buf);
 	if ((set & ~RBAC_ACT_ALL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary data for type runai.actionset"),
 				 errdetail("The binary form of an action set is a byte of the bits 1 (view), 2 (edit), 4 (create) and 8 (delete), but 0x%02X has other bits set.",
-						   set)));
+						   set),
+				 errhint("Send the one-byte binary form that PostgreSQL writes for runai.actionset, or send the value as text.")));
 	PG_RETURN_RBAC_ACTIONSET(set);
 }
 
@@ -689,7 +696,8 @@ rbac_actionset_from_text_array(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("cannot convert a multidimensional array to runai.actionset"),
-				 errdetail("An action set is built from a one-dimensional array of action names.")));
+				 errdetail("An action set is built from a one-dimensional array of action names."),
+				 errhint("Pass the names in one dimension, for example ARRAY['view', 'edit'].")));
 	lbound = ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
 
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
@@ -715,7 +723,8 @@ rbac_actionset_from_text_array(PG_FUNCTION_ARGS)
 					 errmsg("unknown action \"%s\" in array element %d",
 							quote_input(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &truncated),
 							lbound + i),
-					 errdetail(ACTIONS_DETAIL)));
+					 errdetail(ACTIONS_DETAIL),
+					 errhint("Use view, edit, create or delete.")));
 		}
 		set |= (uint8) bit;
 	}
@@ -757,7 +766,8 @@ rbac_actionset_has(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown action \"%s\"",
 						quote_input(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name), &truncated)),
-				 errdetail(ACTIONS_DETAIL)));
+				 errdetail(ACTIONS_DETAIL),
+				 errhint("Use view, edit, create or delete.")));
 	}
 	PG_RETURN_BOOL((set & bit) != 0);
 }
