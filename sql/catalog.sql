@@ -282,6 +282,24 @@ FROM pg_extension e, unnest(e.extconfig, e.extcondition) x(oid, condition)
 WHERE e.extname = 'runai_rbac' AND x.oid = 'runai_internal.scopes'::regclass;
 
 -- ===========================================================================
+-- An incomplete catalog fails closed
+-- ===========================================================================
+
+-- The C code finds the extension's relations by name (src/catalog.h).  When one it
+-- needs is gone, every check fails with an error that names it, rather than answer;
+-- the guard keeps the tables and their triggers, an index can still be renamed.
+SELECT runai.add_access_rule('group', 'regress-viewers', 'Viewer', 'system') IS NOT NULL AS rule_added;
+SELECT runai.has_permission('group:regress-viewers', 'workloads', 'view', 'system') AS before_rename;
+BEGIN;
+ALTER INDEX runai_internal.users_email_key RENAME TO regress_renamed;
+\set VERBOSITY default
+SELECT runai.has_permission('group:regress-viewers', 'workloads', 'view', 'system');
+\set VERBOSITY terse
+ROLLBACK;
+SELECT runai.has_permission('group:regress-viewers', 'workloads', 'view', 'system') AS after_rollback,
+       runai.has_permission('group:regress-viewers', 'workloads', 'edit', 'system') AS no_edit;
+
+-- ===========================================================================
 -- DROP EXTENSION and CREATE EXTENSION again
 -- ===========================================================================
 

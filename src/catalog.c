@@ -228,6 +228,7 @@ rbac_catalog_lookup(void)
 {
 	RbacCatalog c;
 	uint64		start;
+	bool		complete;
 
 	if (catalog_valid)
 		return &catalog;
@@ -238,11 +239,23 @@ rbac_catalog_lookup(void)
 	if (memcmp(&c, &catalog, sizeof(c)) != 0)
 		c.generation++;
 	catalog = c;
+	complete = c.layout != RBAC_LAYOUT_NONE;
+	for (int r = 0; r < RBAC_NRELATIONS; r++)
+		complete &= OidIsValid(c.rel[r]);
 	for (int f = 0; f < RBAC_NFUNCTIONS; f++)
+	{
 		function_hash[f] = OidIsValid(c.fn[f]) ?
 			GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(c.fn[f])) : 0;
-	/* an invalidation during the lookup: use it for this call, look again next time */
-	catalog_valid = (invalidations == start);
+		complete &= OidIsValid(c.fn[f]);
+	}
+
+	/*
+	 * An invalidation during the lookup: use it for this call, look again next
+	 * time.  An incomplete catalog is looked up again at every call too: nothing
+	 * would tell this backend when the missing object comes back (a rename undone
+	 * by ROLLBACK invalidates an OID it no longer knows).
+	 */
+	catalog_valid = (invalidations == start) && complete;
 	return &catalog;
 }
 

@@ -17,9 +17,10 @@
  * relations (dropped, moved to another schema), a syscache invalidation of a
  * schema (the extension created, dropped or updated) or of one of the functions.
  * The callbacks only set a flag; the lookup is lazy, and a result is kept as
- * valid only if no invalidation arrived while it was being made.  Pointers to
- * the catalog stay valid until the next call of rbac_catalog() or
- * rbac_catalog_lookup().
+ * valid only if no invalidation arrived while it was being made and it found
+ * every object (an incomplete catalog is looked up again at every call, so that
+ * a missing object that comes back is seen at once).  Pointers to the catalog
+ * stay valid until the next call of rbac_catalog() or rbac_catalog_lookup().
  *
  * Extending it: add an entry to RbacRelation or RbacFunction and its name to the
  * tables in catalog.c; generation tells callers that cache derived state (plans,
