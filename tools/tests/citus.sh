@@ -130,7 +130,7 @@ for t in jobs jobs_by_id; do
   done
 done
 expect "role without a subject, router query" 0 \
-  "$(q 0 -c "SET search_path = public, runai" -c "SET ROLE regress_citus_nobody" -c "SELECT count(*) FROM jobs WHERE project = 'project/p1'" | tail -1)"
+  "$(q 0 -c "SET ROLE regress_citus_nobody" -c "SELECT count(*) FROM jobs WHERE project = 'project/p1'" | tail -1)"
 err=$(q 0 -c "SET ROLE regress_citus_nobody" -c "INSERT INTO jobs VALUES (1001, 'project/p1', 'x')" 2>&1)
 if [[ $err == *"violates row-level security policy"* ]]; then ok "role without a subject: INSERT refused by the shard's policy"
 else bad "role without a subject: INSERT was not refused: $err"; fi
@@ -149,10 +149,10 @@ if [ "$got" = 100 ]; then ok "a bound role sees its 100 rows through the coordin
 else pending "a bound role sees its 100 rows through the coordinator (now: $got)"; fi
 got=$(q 1 -c "SELECT runai.has_permission('ana@acme.io', 'workloads', 'view', 'project/p1')")
 if [ "$got" = t ]; then ok "worker 1 answers from the coordinator's catalog"
-else pending "worker 1 answers from the coordinator's catalog (now has_permission: $got, $(q 1 -c "SELECT count(*) FROM runai.access_rules") rules there)"; fi
-got=$(q 0 -c "SELECT logicalrelid::text FROM pg_dist_partition WHERE logicalrelid = 'runai.access_rules'::regclass")
+else pending "worker 1 answers from the coordinator's catalog (now has_permission: $got, $(q 1 -c "SELECT count(*) FROM runai_internal.access_rules") rules there)"; fi
+got=$(q 0 -c "SELECT logicalrelid::text FROM pg_dist_partition WHERE logicalrelid = 'runai_internal.access_rules'::regclass")
 if [ -n "$got" ]; then ok "the catalog is a set of reference tables"
-else pending "the catalog is a set of reference tables (now: $(q 0 -c "SELECT create_reference_table('runai.scopes')" 2>&1 | head -1))"; fi
+else pending "the catalog is a set of reference tables (now: $(q 0 -c "SELECT create_reference_table('runai_internal.scopes')" 2>&1 | head -1))"; fi
 
 # ---------------------------------------------------------------------------
 crashed=0
