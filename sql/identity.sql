@@ -71,7 +71,10 @@ SELECT * FROM runai.sign_in('admin@example.com', :'admin_pw');
 SELECT * FROM runai.sign_in('admin@example.com', 'wrong password');
 SELECT * FROM runai.sign_in('nobody@example.com', 'wrong password');
 SELECT * FROM runai.sign_in('admin@example.com', '');
-SELECT * FROM runai.sign_in('', '');
+-- A text that is no email at all is 22023: it says nothing about which emails
+-- have accounts, and no lockout counts it.
+SELECT pg_temp.try($$SELECT * FROM runai.sign_in('', '')$$) AS empty_email,
+       pg_temp.try(format('SELECT * FROM runai.sign_in(%L, %L)', U&'\212Aim@example.com', 'x')) AS kelvin_sign;
 -- NULLs are errors, not statuses.
 SELECT pg_temp.try($$SELECT * FROM runai.sign_in(NULL, 'x')$$) AS null_email,
        pg_temp.try($$SELECT * FROM runai.sign_in('admin@example.com', NULL)$$) AS null_password;

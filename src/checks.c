@@ -360,6 +360,28 @@ rbac_normalize_subject(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(rbac_subject_text(kind, name)));
 }
 
+PG_FUNCTION_INFO_V1(rbac_email_sql);
+/*
+ * runai_internal.email(email text, argument text DEFAULT 'email') → text: the normal
+ * form of a valid email (subject.h); 22023 naming the argument if it is NULL or not
+ * a valid email.  Every SQL body that takes an email uses it.
+ */
+Datum
+rbac_email_sql(PG_FUNCTION_ARGS)
+{
+	const char *argument = PG_ARGISNULL(1) ? "email" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	text	   *t;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must not be null", argument),
+				 errdetail("The function was called with NULL for \"%s\".", argument),
+				 errhint("Pass a value for every argument that has no default.")));
+	t = PG_GETARG_TEXT_PP(0);
+	PG_RETURN_TEXT_P(cstring_to_text(rbac_email_arg(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), argument)));
+}
+
 PG_FUNCTION_INFO_V1(rbac_invalidate_trigger);
 /*
  * Statement trigger on the extension's tables: every backend drops what it cached

@@ -388,6 +388,8 @@ INSERT INTO rules VALUES
   (64, '^create_local_user$', '.', '.', '^unknown$', '{ok}', '{42501}', 'a new user'),
   (65, '^sso_sign_in$', '^email$', '.', '^unknown$', '{ok}', '{42501}', 'a new SSO user'),
   (66, '^sign_in$', '.', '.', '^null$', '{22023}', NULL, 'NULL argument'),
+  (66, '^(sign_in|change_password)$', '^email$', '.', '^(empty|long|quote|dollar|backslash|unicode)$', '{22023}', '{22023}',
+       'no email at all: 22023, which says nothing about which emails have accounts'),
   (67, '^sign_in$', '.', '.', '.', '{invalid_credentials}', '{invalid_credentials}', 'the same answer for every bad input'),
   (68, '^change_password$', '^new_password$', '.', '^(empty|long)$', '{22023}', NULL, '8 to 255 characters'),
   (69, '^change_password$', '.', '.', '^null$', '{22023}', NULL, 'NULL argument'),

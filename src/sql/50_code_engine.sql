@@ -521,13 +521,7 @@ BEGIN
     nm := substr(nm, length(p_subject_type) + 2);
   END IF;
   IF p_subject_type = 'user' THEN
-    nm := lower(nm);
-    IF nm !~ '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$' OR length(nm) > 320 THEN
-      RAISE EXCEPTION 'invalid email "%"', left(p_subject, 100)
-        USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = 'A user subject is an email such as jane@example.com.',
-              HINT = 'Check the spelling of the email.';
-    END IF;
+    nm := runai_internal.email(nm, 'subject');
   ELSIF length(nm) NOT BETWEEN 1 AND 255 THEN
     RAISE EXCEPTION 'invalid % name', p_subject_type
       USING ERRCODE = 'invalid_parameter_value',
@@ -650,7 +644,7 @@ CREATE OR REPLACE FUNCTION runai_internal.user_id(p_email text) RETURNS uuid
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE uid uuid;
 BEGIN
-  SELECT id INTO uid FROM runai_internal.users WHERE email = lower(p_email);
+  SELECT id INTO uid FROM runai_internal.users WHERE email = runai_internal.email(p_email);
   IF uid IS NULL THEN
     RAISE EXCEPTION 'user "%" does not exist', left(p_email, 100)
       USING ERRCODE = 'undefined_object',
@@ -660,7 +654,7 @@ BEGIN
   RETURN uid;
 END
 $$;
-COMMENT ON FUNCTION runai_internal.user_id(text) IS 'Id of the user with this email (case-insensitive); 42704 if none.';
+COMMENT ON FUNCTION runai_internal.user_id(text) IS 'Id of the user with this email (ASCII letters in any case); 42704 if none.';
 
 CREATE OR REPLACE FUNCTION runai.set_user_groups(email text, groups text[]) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -691,7 +685,7 @@ BEGIN
      AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'permission denied: % may not add % to these groups',
-                    coalesce(runai_internal.actor(), runai_internal.actor_name()), lower(p_email)
+                    coalesce(runai_internal.actor(), runai_internal.actor_name()), runai_internal.email(p_email)
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Nobody grants more than they hold: the groups have rules whose roles the caller does not hold there: %s.', missing),
             HINT = 'Ask an administrator who holds these roles to change the membership.';
@@ -699,7 +693,7 @@ BEGIN
   DELETE FROM runai_internal.group_members WHERE user_id = uid;
   INSERT INTO runai_internal.group_members (user_id, group_name)
   SELECT DISTINCT uid, g FROM unnest(p_groups) g;
-  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', runai_internal.email(p_email), uid::text,
                                    jsonb_build_object('groups', to_jsonb(p_groups)));
 END
 $$;
@@ -723,14 +717,14 @@ BEGIN
   -- every role of the user's unexpired rules and of its groups' rules, at their scopes.
   SELECT string_agg(format('%s @ %s', ro.name, ar.scope), ', ' ORDER BY ar.id) INTO missing
     FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id
-   WHERE ((ar.subject_type = 'user' AND ar.subject = lower(p_email))
+   WHERE ((ar.subject_type = 'user' AND ar.subject = runai_internal.email(p_email))
           OR (ar.subject_type = 'group'
               AND ar.subject IN (SELECT gm.group_name FROM runai_internal.group_members gm WHERE gm.user_id = uid)))
      AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
      AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'permission denied: % may not bind a database role to %',
-                    coalesce(runai_internal.actor(), runai_internal.actor_name()), lower(p_email)
+                    coalesce(runai_internal.actor(), runai_internal.actor_name()), runai_internal.email(p_email)
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Nobody grants more than they hold: the user has roles the caller does not hold there: %s.', missing),
             HINT = 'Ask an administrator who holds these roles to bind it.';
@@ -745,7 +739,7 @@ BEGIN
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
   INSERT INTO runai_internal.db_role_bindings (db_role, user_id, created_by) VALUES (p_role, uid, runai_internal.actor_name());
-  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', lower(p_email), uid::text,
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', runai_internal.email(p_email), uid::text,
                                    jsonb_build_object('bound_db_role', p_role::text));
 END
 $$;

@@ -72,23 +72,15 @@ COMMENT ON FUNCTION runai_internal.session_expires_at() IS 'Internal: when a ses
 -- Internal helpers in SQL
 -- ---------------------------------------------------------------------------
 
--- The lower-case form of a valid email; 22023 if NULL or malformed.
+-- The normal form of a valid email; 22023 if NULL or not valid.  The one rule for
+-- emails, in C (src/subject.h), shared with the parsing of subjects: the text as
+-- given must be ASCII and match ^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$
+-- (at most 320 characters), and only ASCII letters are folded to lower case --
+-- never lower(), whose collation folds the Kelvin sign to k.
 CREATE OR REPLACE FUNCTION runai_internal.email(p_email text, p_argument text DEFAULT 'email') RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE e text;
-BEGIN
-  PERFORM runai_internal.not_null(p_email, p_argument);
-  e := lower(p_email);
-  IF length(e) > 320 OR e !~ '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$' THEN
-    RAISE EXCEPTION 'invalid email "%"', left(p_email, 100)
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'An email has letters, digits or ._%+- before the @, a domain with a dot after it, and at most 320 characters.',
-            HINT = 'Check the spelling, for example jane@example.com.';
-  END IF;
-  RETURN e;
-END
-$$;
-COMMENT ON FUNCTION runai_internal.email(text, text) IS 'Internal: the lower-case form of a valid email; 22023 if NULL or malformed.';
+AS 'MODULE_PATHNAME', 'rbac_email_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION runai_internal.email(text, text) IS
+  'Internal: the normal form of a valid email (ASCII only, ASCII letters folded to lower case); 22023 naming the argument if NULL or not valid.';
 
 -- 22023 unless the name is a valid application name.
 CREATE OR REPLACE FUNCTION runai_internal.app_name(p_name text) RETURNS text
@@ -453,7 +445,9 @@ DECLARE
 BEGIN
   PERFORM runai_internal.not_null(p_email, 'email');
   PERFORM runai_internal.not_null(p_password, 'password');
-  e := lower(p_email);
+  -- 22023 for a text that is no valid email: it says nothing about which emails
+  -- have accounts, and is not counted towards any lockout
+  e := runai_internal.email(p_email);
   IF runai_internal.lockout_attempt(e) IS NOT NULL THEN
     SELECT us.id, us.email INTO u FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
     PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
@@ -501,7 +495,7 @@ BEGIN
   PERFORM runai_internal.not_null(p_email, 'email');
   PERFORM runai_internal.not_null(p_current, 'current_password');
   PERFORM runai_internal.not_null(p_new, 'new_password');
-  e := lower(p_email);
+  e := runai_internal.email(p_email);
   PERFORM runai_internal.check_new_password(e, p_current, p_new);
   locked_until := runai_internal.lockout_attempt(e);
   IF locked_until IS NOT NULL THEN
@@ -572,8 +566,7 @@ DECLARE
   nrules bigint;
   nsessions bigint;
 BEGIN
-  PERFORM runai_internal.not_null(p_email, 'email');
-  e := lower(p_email);
+  e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'delete');
   SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
   nrules := runai_internal.delete_rules_of('user', e);
