@@ -573,6 +573,22 @@ rbac_cache_scope_node(uint8 type, const char *id, size_t idlen)
 	return v - 1;
 }
 
+/* See cache.h: over the depth-first numbering, anc's subtree is anc..end[anc]. */
+bool
+rbac_cache_scope_covers(const struct varlena *anc, const struct varlena *s)
+{
+	RbacTree   *t;
+	int			a,
+				n;
+
+	if (rbac_scope_type_of(anc) == RBAC_SCOPE_SYSTEM)
+		return true;
+	t = get_tree();
+	a = rbac_cache_scope_node(rbac_scope_type_of(anc), rbac_scope_id_of(anc), rbac_scope_idlen_of(anc));
+	n = rbac_cache_scope_node(rbac_scope_type_of(s), rbac_scope_id_of(s), rbac_scope_idlen_of(s));
+	return a >= 0 && n >= 0 && n >= a && n <= t->nodes[a].end;
+}
+
 int
 rbac_cache_node_count(void)
 {

@@ -121,6 +121,14 @@ extern int	rbac_cache_node_count(void);
 extern void rbac_cache_node(int node, uint8 *type, const char **id, size_t *idlen,
 							int *parent, int *end);
 
+/*
+ * Is the scope anc the scope s or one of its ancestors in the tree?  system is an
+ * ancestor of every scope, in the tree or not; any other scope only of scopes in
+ * the tree.  So rbac_cache_scope_covers(s, s) says whether s is in the tree (a
+ * rule there grants anything).
+ */
+extern bool rbac_cache_scope_covers(const struct varlena *anc, const struct varlena *s);
+
 /* Sizes of this backend's cache. */
 typedef struct RbacCacheStats
 {

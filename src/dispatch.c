@@ -17,15 +17,18 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "actor.h"
 #include "catalog.h"
 #include "dispatch.h"
+#include "dominance.h"
 #include "identity.h"
 #include "subject.h"
 #include "types.h"
@@ -358,4 +361,84 @@ rbac_actor_is(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	rbac_subject_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &kind, &name);
 	PG_RETURN_BOOL(kind == a->kind && strcmp(name, a->name) == 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Dominance (dominance.h)
+ * ---------------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(rbac_require_dominates_sql);
+/*
+ * runai_internal.require_dominates(subject text, groups text[] DEFAULT NULL):
+ * raises 42501 unless the actor dominates the subject (user:<email> or app:<name>),
+ * counting also the rules of the groups given (those a user is about to join).
+ */
+Datum
+rbac_require_dominates_sql(PG_FUNCTION_ARGS)
+{
+	const RbacActor *a = rbac_actor();
+	text	   *t;
+	RbacSubjectKind kind;
+	char	   *name;
+	List	   *groups = NIL;
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "runai_internal.require_dominates called with NULL");
+	rbac_cache_begin();
+	t = PG_GETARG_TEXT_PP(0);
+	rbac_subject_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &kind, &name);
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		if (ARR_NDIM(arr) > 1)
+			elog(ERROR, "runai_internal.require_dominates called with a multidimensional array");
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				groups = lappend(groups, TextDatumGetCString(elems[i]));
+	}
+	rbac_require_dominates(a, kind, name, groups);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(rbac_require_grant_within_sql);
+/*
+ * runai_internal.require_grant_within(role_id smallint, scope, expires_at timestamptz):
+ * raises 42501 when the actor holds what adding the rule needs only until before
+ * expires_at (NULL: never).
+ */
+Datum
+rbac_require_grant_within_sql(PG_FUNCTION_ARGS)
+{
+	const RbacActor *a = rbac_actor();
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "runai_internal.require_grant_within called with NULL");
+	rbac_cache_begin();
+	rbac_require_grant_within(a, PG_GETARG_INT16(0), PG_GETARG_RBAC_SCOPE_PP(1),
+							  PG_ARGISNULL(2) ? DT_NOEND : PG_GETARG_TIMESTAMPTZ(2));
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(rbac_subject_lock_sql);
+/*
+ * runai_internal.subject_lock(subject text): takes the subject lock of the subject
+ * (dominance.h) in shared mode, as adding a rule for it does.
+ */
+Datum
+rbac_subject_lock_sql(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	RbacSubjectKind kind;
+	char	   *name;
+
+	(void) rbac_actor();
+	rbac_subject_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &kind, &name);
+	rbac_subject_lock(kind, name, false);
+	PG_RETURN_VOID();
 }

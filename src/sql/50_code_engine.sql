@@ -46,6 +46,23 @@ CREATE OR REPLACE FUNCTION runai_internal.actor_is(subject text) RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_actor_is' LANGUAGE C STRICT;
 COMMENT ON FUNCTION runai_internal.actor_is(text) IS 'Inside a public function: is the caller this subject?';
 
+-- Dominance (SPEC section 3.1, src/dominance.h): who may act on whom, and for how long.
+CREATE OR REPLACE FUNCTION runai_internal.require_dominates(subject text, groups text[] DEFAULT NULL) RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_require_dominates_sql' LANGUAGE C;
+COMMENT ON FUNCTION runai_internal.require_dominates(text, text[]) IS
+  'Inside a public function: raises 42501 unless the caller holds every permission the subject holds (its groups'' rules and those of the groups given included), at every scope where it holds it and for as long.';
+
+CREATE OR REPLACE FUNCTION runai_internal.require_grant_within(role_id smallint, scope runai.scope, expires_at timestamptz)
+RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_require_grant_within_sql' LANGUAGE C;
+COMMENT ON FUNCTION runai_internal.require_grant_within(smallint, runai.scope, timestamptz) IS
+  'Inside a public function: raises 42501 when the caller holds access_rules create or a permission of the role at the scope only until before expires_at (NULL: never): nobody grants longer than they hold.';
+
+CREATE OR REPLACE FUNCTION runai_internal.subject_lock(subject text) RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_subject_lock_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION runai_internal.subject_lock(text) IS
+  'Inside a public function: takes the subject''s lock in shared mode until the end of the transaction, as adding a rule for it does (dominance over it takes it exclusively).';
+
 CREATE OR REPLACE FUNCTION runai_internal.normalize_subject(subject text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_normalize_subject' LANGUAGE C IMMUTABLE STRICT;
 COMMENT ON FUNCTION runai_internal.normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
@@ -568,6 +585,10 @@ BEGIN
             DETAIL = format('Nobody grants more than they hold: the role grants permissions the caller lacks at %s: %s.', p_scope, missing),
             HINT = 'Grant a role whose permissions you hold, or ask an administrator who holds this one.';
   END IF;
+  -- nobody grants longer than they hold
+  PERFORM runai_internal.require_grant_within(rid, p_scope, p_expires_at);
+  -- a caller judging its dominance over this subject sees the rule, or waits for it
+  PERFORM runai_internal.subject_lock(p_subject_type || ':' || nm);
   SELECT id INTO existing FROM runai_internal.access_rules
    WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
   IF existing IS NOT NULL THEN
@@ -593,7 +614,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.add_access_rule(text, text, text, runai.scope, timestamptz) IS
-  'Gives a user, group or app a role at a scope (and every scope below it), optionally until expires_at; returns the rule id. The role is one of runai.roles_table, matched case-insensitively. A user that does not exist yet gets the rule from its first sign-in (a NOTICE says so); an application must exist (42704). Needs access_rules create at the scope, and the caller must hold every permission of the role there.';
+  'Gives a user, group or app a role at a scope (and every scope below it), optionally until expires_at; returns the rule id. The role is one of runai.roles_table, matched case-insensitively. A user that does not exist yet gets the rule from its first sign-in (a NOTICE says so); an application must exist (42704). Needs access_rules create at the scope, and the caller must hold every permission of the role there; when what it needs comes from rules that expire, the new rule must expire no later (42501 says until when).';
 
 CREATE OR REPLACE FUNCTION runai.delete_access_rule(id bigint) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -661,10 +682,10 @@ AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
 CREATE OR REPLACE FUNCTION runai_internal.set_user_groups(p_email text, p_groups text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+  e text;
   uid uuid;
-  missing text;
 BEGIN
-  PERFORM runai_internal.not_null(p_email, 'email');
+  e := runai_internal.email(p_email);
   PERFORM runai_internal.not_null(p_groups, 'groups');
   IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
     RAISE EXCEPTION 'invalid group name'
@@ -673,62 +694,36 @@ BEGIN
             HINT = 'Remove empty or NULL elements from the array.';
   END IF;
   PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
-  uid := runai_internal.user_id(p_email);
-  -- No escalation: joining a group gives its rules, so the caller must hold every
-  -- role that the new groups' unexpired rules give, at their scopes.
-  SELECT string_agg(format('%s @ %s (group %s)', ro.name, ar.scope, ar.subject), ', ' ORDER BY ar.id)
-    INTO missing
-    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id
-   WHERE ar.subject_type = 'group' AND ar.subject = ANY (p_groups)
-     AND ar.subject NOT IN (SELECT gm.group_name FROM runai_internal.group_members gm WHERE gm.user_id = uid)
-     AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
-     AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
-  IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'permission denied: % may not add % to these groups',
-                    coalesce(runai_internal.actor(), runai_internal.actor_name()), runai_internal.email(p_email)
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('Nobody grants more than they hold: the groups have rules whose roles the caller does not hold there: %s.', missing),
-            HINT = 'Ask an administrator who holds these roles to change the membership.';
-  END IF;
+  uid := runai_internal.user_id(e);
+  -- Acting on a user needs dominance over it; joining a group gives the group's
+  -- rules, so the rules of the groups given count too, and, in time, a rule of the
+  -- caller that expires earlier than a group's rule does not cover it.
+  PERFORM runai_internal.require_dominates('user:' || e, p_groups);
   DELETE FROM runai_internal.group_members WHERE user_id = uid;
   INSERT INTO runai_internal.group_members (user_id, group_name)
   SELECT DISTINCT uid, g FROM unnest(p_groups) g;
-  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', runai_internal.email(p_email), uid::text,
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('groups', to_jsonb(p_groups)));
 END
 $$;
 COMMENT ON FUNCTION runai.set_user_groups(text, text[]) IS
-  'Replaces the SSO groups a user belongs to (SSO sign-in does this too). Needs users edit at system or a tenant, and the caller must hold every role that the rules of the groups added give.';
+  'Replaces the SSO groups a user belongs to (SSO sign-in does this too). Needs users edit at system or a tenant, and dominance: the caller holds every permission of the user''s rules, of its groups'' rules and of the rules of the groups given, at their scopes and for as long.';
 
 CREATE OR REPLACE FUNCTION runai.bind_db_role(email text, role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
 CREATE OR REPLACE FUNCTION runai_internal.bind_db_role(p_email text, p_role regrole) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+  e text;
   uid uuid;
   other uuid;
-  missing text;
 BEGIN
-  PERFORM runai_internal.not_null(p_email, 'email');
+  e := runai_internal.email(p_email);
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
-  uid := runai_internal.user_id(p_email);
-  -- No escalation: the role gets the user's permissions, so the caller must hold
-  -- every role of the user's unexpired rules and of its groups' rules, at their scopes.
-  SELECT string_agg(format('%s @ %s', ro.name, ar.scope), ', ' ORDER BY ar.id) INTO missing
-    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id
-   WHERE ((ar.subject_type = 'user' AND ar.subject = runai_internal.email(p_email))
-          OR (ar.subject_type = 'group'
-              AND ar.subject IN (SELECT gm.group_name FROM runai_internal.group_members gm WHERE gm.user_id = uid)))
-     AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
-     AND NOT runai_internal.actor_holds_role(ar.role_id, ar.scope);
-  IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'permission denied: % may not bind a database role to %',
-                    coalesce(runai_internal.actor(), runai_internal.actor_name()), runai_internal.email(p_email)
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('Nobody grants more than they hold: the user has roles the caller does not hold there: %s.', missing),
-            HINT = 'Ask an administrator who holds these roles to bind it.';
-  END IF;
+  uid := runai_internal.user_id(e);
+  -- The role gets the user's permissions: the caller must dominate the user.
+  PERFORM runai_internal.require_dominates('user:' || e);
   SELECT user_id INTO other FROM runai_internal.db_role_bindings WHERE db_role = p_role;
   IF other = uid THEN
     RETURN;
@@ -739,31 +734,38 @@ BEGIN
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
   INSERT INTO runai_internal.db_role_bindings (db_role, user_id, created_by) VALUES (p_role, uid, runai_internal.actor_name());
-  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', runai_internal.email(p_email), uid::text,
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('bound_db_role', p_role::text));
 END
 $$;
 COMMENT ON FUNCTION runai.bind_db_role(text, regrole) IS
-  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant, and the caller must hold every role of the user''s rules and of its groups'' rules.';
+  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant, and dominance over the user.';
 
 CREATE OR REPLACE FUNCTION runai.unbind_db_role(role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
 CREATE OR REPLACE FUNCTION runai_internal.unbind_db_role(p_role regrole) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE uid uuid;
+DECLARE
+  uid uuid;
+  e text;
 BEGIN
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
-  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role RETURNING user_id INTO uid;
+  SELECT b.user_id, u.email INTO uid, e
+    FROM runai_internal.db_role_bindings b JOIN runai_internal.users u ON u.id = b.user_id
+   WHERE b.db_role = p_role FOR UPDATE OF b;
   IF uid IS NULL THEN
     RAISE EXCEPTION 'database role % is not bound to a user', p_role
       USING ERRCODE = 'undefined_object',
             DETAIL = 'There is no binding to remove.',
             HINT = 'A role that is not bound acts as no Run:ai user, so there is nothing to undo; runai.event_history records every binding (details->>''bound_db_role'').';
   END IF;
-  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', (SELECT email FROM runai_internal.users WHERE id = uid), uid::text,
+  -- It changes what the role acts as: dominance over the user it acts as.
+  PERFORM runai_internal.require_dominates('user:' || e);
+  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role;
+  PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('unbound_db_role', p_role::text));
 END
 $$;
 COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
-  'Stops a database role acting as a Run:ai user. Needs users edit at system or a tenant.';
+  'Stops a database role acting as a Run:ai user. Needs users edit at system or a tenant, and dominance over the user it acts as.';

@@ -405,6 +405,9 @@ DECLARE
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'create');
+  -- Rules may name a user before it exists (an SSO user before its first sign-in):
+  -- whoever creates the account gets them, so it needs dominance over them.
+  PERFORM runai_internal.require_dominates('user:' || e);
   SELECT u.type INTO existing FROM runai_internal.users u WHERE u.email = e;
   IF existing IS NULL THEN
     pw := runai_internal.random_text('password');
@@ -428,7 +431,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.create_local_user(text) IS
-  'Creates a local user and returns its temporary password once (it is never stored or shown again); the user must change it before getting a session. Needs users create at system or a tenant.';
+  'Creates a local user and returns its temporary password once (it is never stored or shown again); the user must change it before getting a session. Needs users create at system or a tenant, and dominance over the rules that already name the email.';
 
 CREATE OR REPLACE FUNCTION runai.sign_in(email text, password text)
 RETURNS TABLE (status text, token text)
@@ -536,6 +539,8 @@ BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
   SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
+  -- whoever knows the new password acts as the user: dominance over it
+  PERFORM runai_internal.require_dominates('user:' || e);
   IF u.type <> 'local' THEN
     RAISE EXCEPTION 'user "%" is an SSO user', e
       USING ERRCODE = 'invalid_parameter_value',
@@ -554,7 +559,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.reset_password(text) IS
-  'Gives a local user a new temporary password (returned once), ends its sessions and lifts a lockout. Needs users edit at system or a tenant.';
+  'Gives a local user a new temporary password (returned once), ends its sessions and lifts a lockout. Needs users edit at system or a tenant, and dominance over the user.';
 
 CREATE OR REPLACE FUNCTION runai.delete_user(email text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -569,6 +574,7 @@ BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'delete');
   SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
+  PERFORM runai_internal.require_dominates('user:' || e);
   nrules := runai_internal.delete_rules_of('user', e);
   nsessions := runai_internal.end_sessions(u.id, NULL);
   DELETE FROM runai_internal.users WHERE id = u.id;
@@ -578,7 +584,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.delete_user(text) IS
-  'Deletes a user with its access rules, group memberships, role bindings and sessions. Refused for the last local System administrator. Needs users delete at system or a tenant.';
+  'Deletes a user with its access rules, group memberships, role bindings and sessions. Refused for the last local System administrator. Needs users delete at system or a tenant, and dominance over the user.';
 
 CREATE OR REPLACE FUNCTION runai.sso_sign_in(email text, groups text[]) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -683,6 +689,8 @@ BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'edit');
   a := runai_internal.application(p_name);
+  -- whoever knows the new secret acts as the application: dominance over it
+  PERFORM runai_internal.require_dominates('app:' || a.name);
   secret := runai_internal.random_text('secret');
   UPDATE runai_internal.applications SET secret_hash = runai_internal.password_hash(secret), updated_at = now()
    WHERE id = a.id;
@@ -693,7 +701,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.regenerate_application_secret(text) IS
-  'Gives an application a new secret (returned once); the old secret and the sessions signed in with it stop working. Needs apps edit at system or a tenant.';
+  'Gives an application a new secret (returned once); the old secret and the sessions signed in with it stop working. Needs apps edit at system or a tenant, and dominance over the application.';
 
 CREATE OR REPLACE FUNCTION runai.app_sign_in(client_id text, secret text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -736,6 +744,7 @@ BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'delete');
   a := runai_internal.application(p_name);
+  PERFORM runai_internal.require_dominates('app:' || a.name);
   nrules := runai_internal.delete_rules_of('app', a.name);
   nsessions := runai_internal.end_sessions(NULL, a.id);
   DELETE FROM runai_internal.applications WHERE id = a.id;
@@ -744,7 +753,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.delete_application(text) IS
-  'Deletes an application with its access rules and sessions. Needs apps delete at system or a tenant.';
+  'Deletes an application with its access rules and sessions. Needs apps delete at system or a tenant, and dominance over the application.';
 
 -- ---------------------------------------------------------------------------
 -- Sessions
