@@ -425,6 +425,43 @@ rbac_require_grant_within_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+PG_FUNCTION_INFO_V1(rbac_require_somewhere_sql);
+/*
+ * runai_internal.require_somewhere(resource, action): raises 42501 unless the actor
+ * holds it at some scope.  Functions call it before they look an object up, so
+ * that a caller with no permission on the resource type at all learns nothing
+ * about which objects exist.
+ */
+Datum
+rbac_require_somewhere_sql(PG_FUNCTION_ARGS)
+{
+	const RbacActor *a = rbac_actor();
+	int			rt,
+				act;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "runai_internal.require_somewhere called with NULL");
+	rbac_cache_begin();
+	rt = rbac_resource_type_arg(PG_GETARG_TEXT_PP(0));
+	act = rbac_action_arg(PG_GETARG_TEXT_PP(1));
+	if (!rbac_actor_holds_somewhere(a, rt, act))
+	{
+		const char *who = a->has_subject ? rbac_subject_text(a->kind, a->name) :
+			psprintf("database role %s (no Run:ai subject)",
+					 quote_identifier(GetUserNameFromId(a->db_role, false)));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: %s may not %s %s at any scope",
+						who, rbac_action_name(act), rbac_cache_resource_type_name(rt)),
+				 errdetail("No unexpired access rule of %s%s grants %s on %s anywhere.",
+						   who, a->has_subject && a->kind == RBAC_SUBJECT_USER ? " or of its groups" : "",
+						   rbac_action_name(act), rbac_cache_resource_type_name(rt)),
+				 errhint("Ask an administrator for an access rule whose role grants it; runai.my_permissions() shows what you hold.")));
+	}
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(rbac_subject_lock_sql);
 /*
  * runai_internal.subject_lock(subject text): takes the subject lock of the subject

@@ -58,6 +58,11 @@ AS 'MODULE_PATHNAME', 'rbac_require_grant_within_sql' LANGUAGE C;
 COMMENT ON FUNCTION runai_internal.require_grant_within(smallint, runai.scope, timestamptz) IS
   'Inside a public function: raises 42501 when the caller holds access_rules create or a permission of the role at the scope only until before expires_at (NULL: never): nobody grants longer than they hold.';
 
+CREATE OR REPLACE FUNCTION runai_internal.require_somewhere(resource text, action text) RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_require_somewhere_sql' LANGUAGE C;
+COMMENT ON FUNCTION runai_internal.require_somewhere(text, text) IS
+  'Inside a public function: raises 42501 unless the caller holds the permission at some scope; called before an object is looked up, so that a caller without it learns nothing about which objects exist.';
+
 CREATE OR REPLACE FUNCTION runai_internal.subject_lock(subject text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_subject_lock_sql' LANGUAGE C STRICT;
 COMMENT ON FUNCTION runai_internal.subject_lock(text) IS
@@ -270,6 +275,7 @@ DECLARE
   groups text[];
   searched text;
   found boolean := false;
+  hidden bigint := 0;
   r record;
 BEGIN
   PERFORM runai_internal.not_null(p_subject, 'subject');
@@ -302,6 +308,11 @@ BEGIN
      ORDER BY a.depth, ar.id
   LOOP
     found := true;
+    -- only the rules the caller may view are listed; the others are counted
+    IF NOT runai_internal.actor_can('access_rules', 'view', r.rscope) THEN
+      hidden := hidden + 1;
+      CONTINUE;
+    END IF;
     allowed := true;
     rule_id := r.id;
     subject := s;
@@ -313,6 +324,17 @@ BEGIN
                      CASE WHEN r.depth > 0 THEN format(' at %s and every scope below it', r.rscope) ELSE '' END);
     RETURN NEXT;
   END LOOP;
+  IF hidden > 0 THEN
+    allowed := true;
+    rule_id := NULL;
+    subject := s;
+    via_group := NULL;
+    role := NULL;
+    rule_scope := NULL;
+    reason := format('%s more rule%s grant%s it at scopes where you may not view access rules',
+                     hidden, CASE WHEN hidden = 1 THEN '' ELSE 's' END, CASE WHEN hidden = 1 THEN 's' ELSE '' END);
+    RETURN NEXT;
+  END IF;
   IF NOT found THEN
     SELECT string_agg(a.scope::text, ', ' ORDER BY a.depth) INTO searched FROM runai_internal.ancestors(p_scope) a;
     allowed := false;
@@ -332,7 +354,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.explain(text, text, text, runai.scope) IS
-  'Why the subject may or may not do it: every granting rule, or one row saying which scopes were searched. Needs: as has_permission.';
+  'Why the subject may or may not do it: every granting rule the caller may view (access_rules view at the rule''s scope), then one row with rule_id NULL whose reason counts the granting rules it may not view; or one row saying which scopes were searched. Needs: as has_permission.';
 
 CREATE OR REPLACE FUNCTION runai.who_can(resource text, action text, scope runai.scope)
 RETURNS TABLE (subject text, via_group text, role text, rule_id bigint, rule_scope runai.scope)
@@ -351,27 +373,41 @@ BEGIN
   act := runai_internal.action(p_action);
   rt := runai_internal.resource_type_id(p_resource);
   PERFORM runai_internal.require('access_rules', 'view', p_scope);
+  -- Only the rules the caller may view (access_rules view at the rule's scope) are
+  -- listed; the others are counted in one last row whose rule_id is NULL.
   RETURN QUERY
-    WITH granting AS (
-      SELECT ar.* FROM runai_internal.ancestors(p_scope) a
+    WITH granting AS MATERIALIZED (
+      SELECT ar.*, runai_internal.actor_can('access_rules', 'view', ar.scope) AS visible
+        FROM runai_internal.ancestors(p_scope) a
         JOIN runai_internal.access_rules ar ON ar.scope OPERATOR(pg_catalog.=) a.scope
         JOIN runai_internal.role_permissions rp ON rp.role_id = ar.role_id AND rp.resource_type_id = rt
        WHERE runai.actionset_has(rp.actions, act)
          AND (ar.expires_at IS NULL OR ar.expires_at > statement_timestamp())
     )
-    SELECT g.subject_type || ':' || g.subject, NULL::text, ro.name, g.id, g.scope
-      FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
-    UNION ALL
-    SELECT 'user:' || u.email, g.subject, ro.name, g.id, g.scope
-      FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
-      JOIN runai_internal.group_members gm ON gm.group_name = g.subject
-      JOIN runai_internal.users u ON u.id = gm.user_id
-     WHERE g.subject_type = 'group'
-    ORDER BY 1, 4;
+    SELECT x.subject, x.via_group, x.role, x.rule_id, x.rule_scope FROM (
+      SELECT g.subject_type || ':' || g.subject AS subject, NULL::text AS via_group, ro.name AS role,
+             g.id AS rule_id, g.scope AS rule_scope
+        FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
+       WHERE g.visible
+      UNION ALL
+      SELECT 'user:' || u.email, g.subject, ro.name, g.id, g.scope
+        FROM granting g JOIN runai_internal.roles ro ON ro.id = g.role_id
+        JOIN runai_internal.group_members gm ON gm.group_name = g.subject
+        JOIN runai_internal.users u ON u.id = gm.user_id
+       WHERE g.subject_type = 'group' AND g.visible
+      UNION ALL
+      SELECT NULL, NULL,
+             format('%s more rule%s at scopes where you may not view access rules', h.n,
+                    CASE WHEN h.n = 1 THEN '' ELSE 's' END),
+             NULL, NULL
+        FROM (SELECT count(*) AS n FROM granting g WHERE NOT g.visible) h
+       WHERE h.n > 0
+    ) x
+    ORDER BY x.rule_id IS NULL, 1, 4;
 END
 $$;
 COMMENT ON FUNCTION runai.who_can(text, text, runai.scope) IS
-  'Every subject that may do the action at the scope, with the rule that grants it (group members listed with via_group). Needs access_rules view at the scope.';
+  'Every subject that may do the action at the scope, with the rule that grants it (group members listed with via_group), for the rules the caller may view (access_rules view at the rule''s scope); when some granting rules are not shown, a last row with rule_id NULL and only role set says how many. Needs access_rules view at the scope.';
 
 -- ---------------------------------------------------------------------------
 -- Scopes
@@ -403,6 +439,8 @@ BEGIN
   END IF;
   -- a malformed id is a malformed scope: 22P02 with the type's detail and hint
   s := (p_type || '/' || p_id)::runai.scope;
+  -- whether the parent exists is told only to a caller who may create such scopes somewhere
+  PERFORM runai_internal.require_somewhere(p_type, 'create');
   PERFORM runai_internal.scope_must_exist(p_parent);
   parent_type := runai.scope_type(p_parent);
   IF runai_internal.scope_level(s) <> runai_internal.scope_level(p_parent) + 1 THEN
@@ -445,6 +483,7 @@ BEGIN
             DETAIL = 'system is the root of the scope tree.',
             HINT = 'Delete tenants and the scopes below them instead.';
   END IF;
+  PERFORM runai_internal.require_somewhere(runai.scope_type(p_scope), 'delete');
   PERFORM runai_internal.scope_must_exist(p_scope);
   PERFORM runai_internal.require(runai.scope_type(p_scope), 'delete', p_scope);
   SELECT name INTO nm FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope FOR UPDATE;
@@ -483,6 +522,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('A scope name has 1 to 255 characters; this one has %s.', length(p_name)),
             HINT = 'Give the scope a shorter, non-empty name.';
+  END IF;
+  IF p_scope OPERATOR(pg_catalog.<>) 'system'::runai.scope THEN
+    PERFORM runai_internal.require_somewhere(runai.scope_type(p_scope), 'edit');
   END IF;
   PERFORM runai_internal.scope_must_exist(p_scope);
   IF p_scope OPERATOR(pg_catalog.=) 'system'::runai.scope THEN
@@ -545,6 +587,9 @@ BEGIN
             DETAIL = format('A %s name has 1 to 255 characters; this one has %s.', p_subject_type, length(nm)),
             HINT = 'Pass the name as the identity provider or runai.create_application knows it.';
   END IF;
+  -- whether an application, role or scope exists is told only to a caller who
+  -- may add rules somewhere
+  PERFORM runai_internal.require_somewhere('access_rules', 'create');
   IF p_subject_type = 'app' AND NOT EXISTS (SELECT 1 FROM runai_internal.applications WHERE name = nm) THEN
     RAISE EXCEPTION 'application "%" does not exist', left(nm, 100)
       USING ERRCODE = 'undefined_object',
@@ -623,6 +668,8 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE r record;
 BEGIN
   PERFORM runai_internal.not_null(p_id, 'id');
+  -- whether a rule exists is told only to a caller who may delete rules somewhere
+  PERFORM runai_internal.require_somewhere('access_rules', 'delete');
   SELECT ar.*, ro.name AS role_name INTO r
     FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id WHERE ar.id = p_id;
   IF NOT FOUND THEN
