@@ -580,7 +580,15 @@ SELECT pg_temp.try($$SELECT set_config('runai.current_user', 'admin@x.io', false
 SET ROLE regress_nobody;
 SELECT runai.can('workloads', 'view', 'project/p1') AS still_nobody;
 RESET ROLE;
--- Binding errors, and who may bind.
+-- Binding errors, and who may bind.  Roles that cannot be bound (SPEC section
+-- 3.1): superusers, BYPASSRLS, CREATEROLE, roles granted to others or granted
+-- others (and the extension's owner, a superuser here).
+CREATE ROLE regress_super SUPERUSER;
+CREATE ROLE regress_bypass BYPASSRLS;
+CREATE ROLE regress_creator CREATEROLE;
+CREATE ROLE regress_parent;
+CREATE ROLE regress_child;
+GRANT regress_parent TO regress_child;
 SELECT v.label, pg_temp.try(v.stmt) AS result
 FROM (VALUES
   (1, 'bind: NULL email',     $$SELECT runai.bind_db_role(NULL, 'regress_nobody')$$),
@@ -590,44 +598,86 @@ FROM (VALUES
   (5, 'bind: bound to other', $$SELECT runai.bind_db_role('other@x.io', 'regress_res')$$),
   (6, 'bind: again, same user', $$SELECT runai.bind_db_role('RES@x.io', 'regress_res')$$),
   (7, 'unbind: NULL',         $$SELECT runai.unbind_db_role(NULL)$$),
-  (8, 'unbind: not bound',    $$SELECT runai.unbind_db_role('regress_nobody')$$)
+  (8, 'unbind: not bound',    $$SELECT runai.unbind_db_role('regress_nobody')$$),
+  (9, 'bind: superuser',      $$SELECT runai.bind_db_role('res@x.io', 'regress_super')$$),
+  (10, 'bind: BYPASSRLS',     $$SELECT runai.bind_db_role('res@x.io', 'regress_bypass')$$),
+  (11, 'bind: CREATEROLE',    $$SELECT runai.bind_db_role('res@x.io', 'regress_creator')$$),
+  (12, 'bind: has a member',  $$SELECT runai.bind_db_role('res@x.io', 'regress_parent')$$),
+  (13, 'bind: is a member',   $$SELECT runai.bind_db_role('res@x.io', 'regress_child')$$)
 ) v(n, label, stmt) ORDER BY v.n;
+\set VERBOSITY default
+SELECT runai.bind_db_role('res@x.io', 'regress_parent');
+\set VERBOSITY terse
 SET ROLE regress_dept;
 SELECT pg_temp.try($$SELECT runai.bind_db_role('dept@x.io', 'regress_nobody')$$) AS department_admin_binds;
 SELECT pg_temp.try($$SELECT runai.unbind_db_role('regress_res')$$) AS department_admin_unbinds;
 RESET ROLE;
--- A System administrator may; the binding takes effect at once.
+-- A System administrator's own login role controls no other role: it may not bind
+-- one, nor itself.
 SET ROLE regress_admin;
+SELECT pg_temp.try($$SELECT runai.bind_db_role('res@x.io', 'regress_nobody')$$) AS admin_role_binds_other_role;
+SELECT pg_temp.try($$SELECT runai.bind_db_role('admin@x.io', 'regress_admin')$$) AS admin_role_binds_itself;
+RESET ROLE;
+-- A database administrator's role (CREATEROLE), authenticated as the System
+-- administrator, may; the binding takes effect at once.  (Each sign-in gives a
+-- new token; sign_out ends the connection's token subject, so that the bound
+-- roles act as their users again.)
+CREATE ROLE regress_binder CREATEROLE;
+UPDATE runai_internal.users SET password_hash = runai_internal.password_hash('password of ' || email)
+ WHERE email IN ('admin@x.io', 't2admin@x.io');
+SET ROLE regress_binder;
+SELECT runai.authenticate(token) FROM runai.sign_in('admin@x.io', 'password of admin@x.io');
 SELECT runai.bind_db_role('res@x.io', 'regress_nobody');
 RESET ROLE;
+SELECT runai.sign_out();
 SET ROLE regress_nobody;
 SELECT runai.can('workloads', 'view', 'project/p1') AS can,
        (SELECT string_agg(s::text, ' ' ORDER BY s) FROM runai.permitted_scopes('workloads', 'view') s) AS permitted;
 RESET ROLE;
-SET ROLE regress_admin;
+SET ROLE regress_binder;
+SELECT runai.authenticate(token) FROM runai.sign_in('t2admin@x.io', 'password of t2admin@x.io');
+-- No escalation through bindings: the System administrator of tenant/t2 may not
+-- undo a binding to a user it does not dominate.
+SELECT pg_temp.try($$SELECT runai.unbind_db_role('regress_nobody')$$) AS t2_admin_unbinds_res;
+RESET ROLE;
+SELECT runai.sign_out();
+SET ROLE regress_binder;
+SELECT runai.authenticate(token) FROM runai.sign_in('admin@x.io', 'password of admin@x.io');
 SELECT runai.unbind_db_role('regress_nobody');
 RESET ROLE;
+SELECT runai.sign_out();
 SET ROLE regress_nobody;
 SELECT runai.can('workloads', 'view', 'project/p1') AS can,
        (SELECT string_agg(s::text, ' ' ORDER BY s) FROM runai.permitted_scopes('workloads', 'view') s) AS permitted;
 RESET ROLE;
--- No escalation through bindings: the System administrator of tenant/t2 may bind a
--- role to a user whose roles it holds (grp@x.io: Viewer at tenant/t2 through
--- t2-team), not to one with roles elsewhere.
-SET ROLE regress_t2admin;
-SELECT pg_temp.try($$SELECT runai.bind_db_role('admin@x.io', 'regress_t2admin')$$) AS t2_admin_binds_itself_to_admin;
+-- The System administrator of tenant/t2 may bind a role to a user whose roles it
+-- holds (grp@x.io: Viewer at tenant/t2 through t2-team), not to one with roles
+-- elsewhere.
+SET ROLE regress_binder;
+SELECT runai.authenticate(token) FROM runai.sign_in('t2admin@x.io', 'password of t2admin@x.io');
 \set VERBOSITY default
 SELECT runai.bind_db_role('res@x.io', 'regress_nobody');
 \set VERBOSITY terse
 SELECT runai.bind_db_role('grp@x.io', 'regress_nobody');
 RESET ROLE;
+SELECT runai.sign_out();
 SET ROLE regress_nobody;
 SELECT runai.can('workloads', 'view', 'project/p5') AS can,
        (SELECT string_agg(s::text, ' ' ORDER BY s) FROM runai.permitted_scopes('workloads', 'view') s) AS permitted;
 RESET ROLE;
-SET ROLE regress_t2admin;
+SET ROLE regress_binder;
+SELECT runai.authenticate(token) FROM runai.sign_in('t2admin@x.io', 'password of t2admin@x.io');
 SELECT runai.unbind_db_role('regress_nobody');
 RESET ROLE;
+SELECT runai.sign_out();
+-- DROP ROLE takes a role's bindings with it.
+REVOKE regress_parent FROM regress_child;
+SELECT runai.bind_db_role('other@x.io', 'regress_child');
+SET ROLE regress_child;
+SELECT runai.current_subject() AS child_acts_as;
+RESET ROLE;
+DROP ROLE regress_child;
+SELECT count(*) AS bindings_of_dropped_role FROM runai_internal.db_role_bindings WHERE db_role_name = 'regress_child';
 SELECT db_role, u.email FROM runai_internal.db_role_bindings b JOIN runai_internal.users u ON u.id = b.user_id ORDER BY 1::text;
 SELECT * FROM pg_temp.events;
 SELECT pg_temp.events_seen();
@@ -697,4 +747,5 @@ SELECT runai.has_permission('newcomer@x.io', 'workloads', 'create', 'project/p3'
 DROP TABLE regress_scopes, regress_inheritance;
 DROP EXTENSION runai_rbac;
 DROP ROLE regress_admin, regress_dept, regress_res, regress_inh, regress_grp, regress_exp,
-          regress_other, regress_t2admin, regress_nobody;
+          regress_other, regress_t2admin, regress_nobody, regress_super, regress_bypass,
+          regress_creator, regress_parent, regress_binder;

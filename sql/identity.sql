@@ -33,8 +33,7 @@ GRANT EXECUTE ON FUNCTION pg_temp.try(text), pg_temp.try_full(text) TO PUBLIC;
 
 CREATE ROLE regress_ident_app;       -- a platform back end: no privileges of its own
 CREATE ROLE regress_ident_bridge;    -- the identity-provider bridge
-CREATE ROLE regress_ident_bound;     -- a database role bound to a Run:ai user
-GRANT regress_ident_bound TO regress_ident_app;
+CREATE ROLE regress_ident_bound;     -- a database role bound to a Run:ai user (granted to no role)
 
 -- ===========================================================================
 -- Bootstrap

@@ -42,6 +42,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_collation_d.h"
 #include "common/hashfn.h"
 #include "executor/tuptable.h"
@@ -57,6 +58,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -116,6 +118,7 @@ typedef struct BindingEnt
 {
 	Oid			role;
 	char	   *email;
+	char	   *role_name;		/* the role's name when bound; NULL if not recorded */
 } BindingEnt;
 
 /* ---------------------------------------------------------------------------
@@ -147,11 +150,23 @@ rbac_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-/* Registers the callback; called once per backend from _PG_init. */
+/*
+ * Syscache callback for pg_authid: a role was created, renamed, changed or
+ * dropped.  Only flags: memos of the current subject are judged again, and
+ * rbac_cache_bound_user compares the binding with the role as it is now.
+ */
+static void
+rbac_authid_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	ptr_generation++;
+}
+
+/* Registers the callbacks; called once per backend from _PG_init. */
 void
 rbac_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(rbac_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, rbac_authid_callback, (Datum) 0);
 }
 
 /*
@@ -1062,6 +1077,7 @@ load_bindings(void)
 	HASHCTL		ctl;
 	HTAB	   *h;
 	AttrNumber	a_role,
+				a_name,
 				a_user,
 				a_uid,
 				a_email;
@@ -1076,6 +1092,8 @@ load_bindings(void)
 	b = table_open(rel_oid(RBAC_REL_DB_ROLE_BINDINGS), AccessShareLock);
 	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
 	a_role = attnum_of(b, "db_role");
+	/* 0.1.0 did not record the role's name */
+	a_name = get_attnum(RelationGetRelid(b), "db_role_name");
 	a_user = attnum_of(b, "user_id");
 	a_uid = attnum_of(users, "id");
 	a_email = attnum_of(users, "email");
@@ -1096,10 +1114,15 @@ load_bindings(void)
 		if (HeapTupleIsValid(tup = systable_getnext(uscan)))
 		{
 			BindingEnt *e = hash_search(h, &role, HASH_ENTER, NULL);
+			bool		name_null = true;
+			Datum		name = a_name == InvalidAttrNumber ? (Datum) 0 :
+				slot_getattr(slot, a_name, &name_null);
 
 			e->email = MemoryContextStrdup(subj_cxt,
 										   TextDatumGetCString(heap_getattr(tup, a_email,
 																			RelationGetDescr(users), &isnull)));
+			e->role_name = name_null ? NULL :
+				MemoryContextStrdup(subj_cxt, TextDatumGetCString(name));
 		}
 		systable_endscan(uscan);
 	}
@@ -1111,16 +1134,31 @@ load_bindings(void)
 	bindings = h;
 }
 
-/* The email of the user bound to a database role, or NULL (not copied). */
+/*
+ * The email of the user bound to a database role, or NULL (not copied).  A
+ * binding counts only while its role exists under the name it was bound with: a
+ * role dropped in another database keeps its binding here until the next binding
+ * change, and its OID may have been given to a new role since.
+ */
 char *
 rbac_cache_bound_user(Oid roleid)
 {
 	BindingEnt *e;
+	HeapTuple	tup;
+	bool		same;
 
 	if (bindings == NULL)
 		load_bindings();
 	e = hash_search(bindings, &roleid, HASH_FIND, NULL);
-	return e ? e->email : NULL;
+	if (e == NULL)
+		return NULL;
+	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	same = e->role_name == NULL ||
+		strcmp(NameStr(((Form_pg_authid) GETSTRUCT(tup))->rolname), e->role_name) == 0;
+	ReleaseSysCache(tup);
+	return same ? e->email : NULL;
 }
 
 /* ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "bindings.h"
 #include "cache.h"
 #include "catalog.h"
 #include "hints.h"
@@ -43,5 +44,6 @@ _PG_init(void)
 	rbac_lockout_init();
 	rbac_rls_init();
 	rbac_hints_init();
+	rbac_bindings_init();
 	MarkGUCPrefixReserved("runai");
 }

@@ -55,7 +55,6 @@ CREATE ROLE regress_at_low;
 CREATE ROLE regress_at_dept;
 CREATE ROLE regress_at_admin;        -- bound to a System administrator; granted to nobody
 CREATE ROLE regress_at_unbound;      -- bound to nobody
-GRANT regress_at_low, regress_at_unbound TO regress_at_dept;
 GRANT CREATE ON SCHEMA public TO regress_at_low, regress_at_dept;
 
 -- Secrets handed out by the fixture; none may ever be readable again.
@@ -134,6 +133,10 @@ BEGIN
   INSERT INTO fx VALUES (rid, lrid, cid, sec, (SELECT value FROM secrets WHERE what = 'token of low'), forged);
 END
 $$;
+-- Granted after the bindings: runai.bind_db_role refuses roles that are granted to
+-- other roles or granted other roles, and a membership granted later makes
+-- regress_at_dept able to act as low@attack.test with SET ROLE, by design.
+GRANT regress_at_low, regress_at_unbound TO regress_at_dept;
 
 -- The stored verifiers and digests are secret too.
 INSERT INTO secrets SELECT 'password verifier of ' || email, password_hash FROM runai_internal.users WHERE password_hash IS NOT NULL;

@@ -24,7 +24,6 @@ $$;
 
 CREATE ROLE regress_attacker;          -- an application's database role, no privileges
 CREATE ROLE regress_attack_bound;      -- bound to bob
-GRANT regress_attack_bound TO regress_attacker;
 GRANT CREATE ON SCHEMA public TO regress_attacker;
 
 -- Alice is an administrator with a token; bob is a user without rules.
@@ -34,6 +33,8 @@ INSERT INTO runai_internal.users (email, type, password_hash, created_by) VALUES
 INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
 SELECT 'user', 'alice@x.io', id, 'system', 'test' FROM runai_internal.roles WHERE name = 'System administrator';
 SELECT runai.bind_db_role('bob@x.io', 'regress_attack_bound');
+-- (granted after binding: runai.bind_db_role refuses a role granted to another)
+GRANT regress_attack_bound TO regress_attacker;
 CREATE TEMP TABLE tok AS
   SELECT 'alice'::text AS who, token FROM runai.sign_in('alice@x.io', 'alice-password');
 INSERT INTO tok SELECT 'bob', token FROM runai.sign_in('bob@x.io', 'bob-password');

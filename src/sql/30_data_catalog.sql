@@ -174,16 +174,19 @@ CREATE INDEX access_rules_subject_text_idx ON runai_internal.access_rules
 COMMENT ON TABLE runai_internal.access_rules IS
   'Access rules: a subject (user email, SSO group or application) holds a role at a scope and every scope below it. Rules are never updated: delete and add again.';
 
--- Database roles acting as Run:ai users (SPEC section 3, rule 2).
+-- Database roles acting as Run:ai users (SPEC section 3, rule 2).  The role's name
+-- is kept next to its OID: a binding counts only while both still match, since a
+-- dropped role's OID may be given to a new role (src/bindings.h).
 CREATE TABLE runai_internal.db_role_bindings (
-    db_role    regrole PRIMARY KEY,
-    user_id    uuid NOT NULL REFERENCES runai_internal.users (id) ON DELETE CASCADE,
-    created_by text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+    db_role      regrole PRIMARY KEY,
+    user_id      uuid NOT NULL REFERENCES runai_internal.users (id) ON DELETE CASCADE,
+    created_by   text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    db_role_name text NOT NULL
 );
 CREATE INDEX db_role_bindings_user_idx ON runai_internal.db_role_bindings (user_id);
 COMMENT ON TABLE runai_internal.db_role_bindings IS
-  'Database roles bound to Run:ai users: a session whose current role is bound acts as that user.';
+  'Database roles bound to Run:ai users: a session whose current role is bound acts as that user, while the role exists under the name it was bound with. DROP ROLE removes the bindings of the role in the database where it runs.';
 
 -- ---------------------------------------------------------------------------
 -- Event history

@@ -68,6 +68,11 @@ AS 'MODULE_PATHNAME', 'rbac_subject_lock_sql' LANGUAGE C STRICT;
 COMMENT ON FUNCTION runai_internal.subject_lock(text) IS
   'Inside a public function: takes the subject''s lock in shared mode until the end of the transaction, as adding a rule for it does (dominance over it takes it exclusively).';
 
+CREATE OR REPLACE FUNCTION runai_internal.check_bindable(role regrole) RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_check_bindable' LANGUAGE C STRICT;
+COMMENT ON FUNCTION runai_internal.check_bindable(regrole) IS
+  'Inside a public function: 22023 unless the database role may be bound to a Run:ai user, 42501 unless the caller''s database role controls it (src/bindings.h).';
+
 CREATE OR REPLACE FUNCTION runai_internal.normalize_subject(subject text) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_normalize_subject' LANGUAGE C IMMUTABLE STRICT;
 COMMENT ON FUNCTION runai_internal.normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
@@ -724,6 +729,33 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.user_id(text) IS 'Id of the user with this email (ASCII letters in any case); 42704 if none.';
 
+-- Removes the bindings whose database role no longer exists under the name it was
+-- bound with (dropped in another database, or its OID given to a new role), each
+-- recorded, and returns their role OIDs; the cache ignores them meanwhile
+-- (src/bindings.h).
+CREATE OR REPLACE FUNCTION runai_internal.forget_stale_bindings() RETURNS oid[]
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  gone oid[] := '{}';
+BEGIN
+  FOR r IN
+    DELETE FROM runai_internal.db_role_bindings b
+     WHERE NOT EXISTS (SELECT 1 FROM pg_roles ro WHERE ro.oid = b.db_role::oid AND ro.rolname = b.db_role_name)
+    RETURNING b.db_role::oid AS role_oid, b.db_role_name, b.user_id
+  LOOP
+    PERFORM runai_internal.log_event('update', 'Succeeded', 'users',
+                                     (SELECT email FROM runai_internal.users WHERE id = r.user_id), r.user_id::text,
+                                     jsonb_build_object('unbound_db_role', r.db_role_name,
+                                                        'reason', 'database role dropped or replaced'));
+    gone := gone || r.role_oid;
+  END LOOP;
+  RETURN gone;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.forget_stale_bindings() IS
+  'Removes (and records) the bindings whose database role no longer exists under the name it was bound with.';
+
 CREATE OR REPLACE FUNCTION runai.set_user_groups(email text, groups text[]) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
 CREATE OR REPLACE FUNCTION runai_internal.set_user_groups(p_email text, p_groups text[]) RETURNS void
@@ -768,10 +800,13 @@ BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
+  -- what may be bound, and whether the caller's database role controls it
+  PERFORM runai_internal.check_bindable(p_role);
   uid := runai_internal.user_id(e);
   -- The role gets the user's permissions: the caller must dominate the user.
   PERFORM runai_internal.require_dominates('user:' || e);
-  SELECT user_id INTO other FROM runai_internal.db_role_bindings WHERE db_role = p_role;
+  PERFORM runai_internal.forget_stale_bindings();
+  SELECT user_id INTO other FROM runai_internal.db_role_bindings WHERE db_role = p_role FOR UPDATE;
   IF other = uid THEN
     RETURN;
   ELSIF other IS NOT NULL THEN
@@ -780,13 +815,14 @@ BEGIN
             DETAIL = format('Role %s acts as %s.', p_role, (SELECT email FROM runai_internal.users WHERE id = other)),
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
-  INSERT INTO runai_internal.db_role_bindings (db_role, user_id, created_by) VALUES (p_role, uid, runai_internal.actor_name());
+  INSERT INTO runai_internal.db_role_bindings (db_role, db_role_name, user_id, created_by)
+  VALUES (p_role, (SELECT rolname FROM pg_roles WHERE oid = p_role::oid), uid, runai_internal.actor_name());
   PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('bound_db_role', p_role::text));
 END
 $$;
 COMMENT ON FUNCTION runai.bind_db_role(text, regrole) IS
-  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. Needs users edit at system or a tenant, and dominance over the user.';
+  'Makes a database role act as a Run:ai user: a session whose current role is this role has that user''s permissions. The role must not be a superuser, BYPASSRLS, CREATEROLE, a member of another role, granted to another role or the extension''s owner (22023); the caller''s database role must control it (superuser, CREATEROLE or ADMIN OPTION) and may not bind itself (42501). Needs users edit at system or a tenant, and dominance over the user.';
 
 CREATE OR REPLACE FUNCTION runai.unbind_db_role(role regrole) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -798,6 +834,9 @@ DECLARE
 BEGIN
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
+  IF p_role::oid = ANY (runai_internal.forget_stale_bindings()) THEN
+    RETURN;   -- it was bound under another name: removed (and recorded) as stale
+  END IF;
   SELECT b.user_id, u.email INTO uid, e
     FROM runai_internal.db_role_bindings b JOIN runai_internal.users u ON u.id = b.user_id
    WHERE b.db_role = p_role FOR UPDATE OF b;

@@ -8,8 +8,8 @@
 # The source holds: scopes (tenant, clusters, departments, projects; one renamed, one
 # deleted, the system scope renamed), local and SSO users, groups, applications (when
 # runai.create_application exists), rules with and without expiry (one already expired
-# at dump time, one deleted), database roles bound to users (the restore runs as a
-# superuser login that is itself bound, as the README suggests for administrators),
+# at dump time, one deleted), database roles bound to users (with the role names
+# they were bound with; the restore runs as a superuser login, which cannot be bound),
 # rows of runai.workloads and of a user table protected with runai.protect (when they
 # exist), and the event history all of that wrote.
 #
@@ -77,6 +77,7 @@ qsrc -d runai_src >/dev/null <<'SQL' || exit 1
 CREATE ROLE regress_backup_dora LOGIN;
 CREATE ROLE regress_backup_eli LOGIN;
 CREATE ROLE regress_backup_admin LOGIN SUPERUSER;
+CREATE ROLE regress_backup_root LOGIN;
 SQL
 
 qsrc -d runai_src >/dev/null <<'SQL' || { bad "creating the scopes failed"; exit 1; }
@@ -156,7 +157,7 @@ SELECT runai.add_access_rule('group', 'nlp-team', 'ML engineer', 'project/chat',
 SELECT runai.add_access_rule('group', 'ops-team', 'Research manager', 'cluster/us-1');
 SELECT runai.bind_db_role('dora@acme.io', 'regress_backup_dora');
 SELECT runai.bind_db_role('eli@acme.io', 'regress_backup_eli');
-SELECT runai.bind_db_role('admin@acme.io', 'regress_backup_admin');
+SELECT runai.bind_db_role('admin@acme.io', 'regress_backup_root');
 SQL
 for a in "${apps[@]}"; do
   qsrc -d runai_src -c "SELECT runai.add_access_rule('app', '${a#app:}', 'Viewer', 'department/ops')" >/dev/null || bad "the rule of $a failed"
@@ -294,7 +295,7 @@ chmod 644 "$tmp/runai.dump"
 pg_dumpall "${SRC[@]}" --roles-only 2>/dev/null | grep -v -E '^(CREATE|ALTER) ROLE postgres( |;)' >"$tmp/roles.sql"
 qdst -d postgres -f "$tmp/roles.sql" >/dev/null || { bad "restoring the database roles failed"; exit 1; }
 
-restore() {   # restore DB [pg_restore options]: runs as the bound superuser login
+restore() {   # restore DB [pg_restore options]: runs as the superuser login
   local db=$1; shift
   if [[ " $* " != *" --clean "* ]]; then
     qdst -d postgres -c "CREATE DATABASE $db OWNER regress_backup_admin" || return 1
