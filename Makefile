@@ -4,7 +4,7 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).c
 
 MODULE_big  = runai_rbac
 OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/subject.o \
-              src/catalog.o src/cache.o src/actor.o src/dominance.o src/hints.o src/bindings.o \
+              src/catalog.o src/cache.o src/actor.o src/dominance.o src/hints.o src/protected.o src/bindings.o \
               src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
               src/password.o src/lockout.o
 
@@ -18,7 +18,8 @@ DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 
 REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
-ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke
+ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke \
+              delete_scope_rows
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

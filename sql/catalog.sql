@@ -203,7 +203,8 @@ ORDER BY 1::text;
 -- The internal functions an ordinary role may execute are exactly those that
 -- PostgreSQL runs as the querying role: the types' support functions (with the
 -- bodies of their operators) and row-level security's checks, key arrays, gate and
--- validation (sql/api.sql lists them one by one).
+-- validation, and the registry of protected tables that runai.protect keeps as
+-- the table's owner (sql/api.sql lists them one by one).
 SELECT count(*) FILTER (WHERE p.proname ~ '^(scope|actionset|text)_') AS type_functions,
        count(*) FILTER (WHERE p.proname ~ '^rls_') AS rls_functions,
        count(*) FILTER (WHERE p.proname !~ '^(scope|actionset|text|rls)_') AS others
@@ -213,7 +214,7 @@ WHERE p.pronamespace = 'runai_internal'::regnamespace
 SELECT p.oid::regprocedure AS internal_function_executable_by_public
 FROM pg_proc p
 WHERE p.pronamespace = 'runai_internal'::regnamespace
-  AND p.proname !~ '^(scope|actionset|text)_' AND p.proname !~ '^rls_(check|scope_keys|id_keys_.*|gate|validate)$'
+  AND p.proname !~ '^(scope|actionset|text)_' AND p.proname !~ '^rls_(check|scope_keys|id_keys_.*|gate|validate|protected_sync)$'
   AND has_function_privilege('regress_catalog_user', p.oid, 'EXECUTE');
 
 -- The schemas are usable (runai: its functions are the interface; runai_internal:

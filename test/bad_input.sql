@@ -402,7 +402,7 @@ INSERT INTO rules VALUES
   (74, '^app_sign_in$', '.', '.', '.', '{28P01}', NULL, 'the same answer for every bad input'),
   (75, '^authenticate$', '^token$', '.', '^(empty|long|quote|dollar|backslash|unicode|unknown)$', '{28000}', NULL, 'invalid token'),
   -- protect / unprotect
-  (80, '^(protect|unprotect)$', '^tbl$', '.', '^unknown$', '{42P01}', NULL, 'no such table'),
+  (80, '^(protect|unprotect|rls_protected_sync)$', '^tbl$', '.', '^unknown$', '{42P01}', NULL, 'no such table'),
   (81, '^protect$', '^scope_column$', '.', '^(empty|long|quote|dollar|backslash|unicode|unknown)$', '{42703}', NULL, 'no such column'),
   (82, '.', '^scope_type$', '.', '^unknown$', '{22023}', NULL, 'unknown scope type'),
   (83, '^unprotect$', '^tbl$', '.', '^view$', '{42809,ok}', '{42809,ok,42501}', 'not a table: an error, or nothing to undo'),

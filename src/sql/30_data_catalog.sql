@@ -277,6 +277,21 @@ COMMENT ON CONSTRAINT workloads_project_name_key ON runai.workloads IS
 
 
 -- ---------------------------------------------------------------------------
+-- Tables protected by runai.protect
+-- ---------------------------------------------------------------------------
+
+-- Kept by runai.protect and runai.unprotect (runai_internal.rls_protected_sync) and by
+-- an event trigger when a table is dropped; renaming a table keeps its row (the
+-- regclass is its OID).  runai.delete_scope counts the rows each of these tables has
+-- at the scope (runai_internal.protected_rows, src/protected.c).
+CREATE TABLE runai_internal.protected_tables (
+    tbl         regclass PRIMARY KEY,
+    recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE runai_internal.protected_tables IS
+  'Tables protected by runai.protect; runai.delete_scope refuses while any of them has rows at the scope.';
+
+-- ---------------------------------------------------------------------------
 -- What pg_dump includes: every table of user data and its id sequence.  Not the
 -- predefined tables, which CREATE EXTENSION writes again, nor the sessions (a
 -- restored database has no valid tokens).  The system scope is dumped with the
@@ -294,4 +309,8 @@ SELECT pg_catalog.pg_extension_config_dump('runai_internal.db_role_bindings', ''
 SELECT pg_catalog.pg_extension_config_dump('runai_internal.events', '');
 SELECT pg_catalog.pg_extension_config_dump('runai_internal.events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('runai.workloads', '');
+-- runai.workloads is recorded by CREATE EXTENSION itself, the other tables by the
+-- dump's own rows (written after every table is created, so their names resolve).
+SELECT pg_catalog.pg_extension_config_dump('runai_internal.protected_tables',
+  'WHERE tbl OPERATOR(pg_catalog.<>) ''runai.workloads''::pg_catalog.regclass');
 SELECT pg_catalog.pg_extension_config_dump('runai.workloads_id_seq', '');

@@ -480,6 +480,7 @@ DECLARE
   nm text;
   r record;
   nchildren bigint;
+  used text;
 BEGIN
   PERFORM runai_internal.not_null(p_scope, 'scope');
   IF p_scope OPERATOR(pg_catalog.=) 'system'::runai.scope THEN
@@ -499,6 +500,22 @@ BEGIN
             DETAIL = 'A scope with children cannot be deleted.',
             HINT = 'Delete its children first (SELECT scope FROM runai.scopes_table WHERE parent = ''' || p_scope::text || ''').';
   END IF;
+  -- Rows of protected tables at the scope would be handed to whoever creates a
+  -- scope of that name again.  protected_rows locks each table against writes
+  -- until the end of this transaction and counts with a snapshot taken after the
+  -- lock (src/protected.c); the tables are locked in OID order.
+  SELECT string_agg(format('%s (%s row%s)', t.tbl, t.n, CASE WHEN t.n = 1 THEN '' ELSE 's' END), ', '
+                    ORDER BY t.tbl::text)
+    INTO used
+    FROM (SELECT p.tbl, runai_internal.protected_rows(p.tbl, p_scope) AS n
+            FROM runai_internal.protected_tables p ORDER BY p.tbl::oid OFFSET 0) t
+   WHERE t.n > 0;
+  IF used IS NOT NULL THEN
+    RAISE EXCEPTION 'scope "%" still has rows in protected tables', p_scope
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('Rows at %s: %s. A scope created again with this name would give them to its new subjects.', p_scope, used),
+            HINT = 'Delete those rows or move them to another scope first, then delete the scope.';
+  END IF;
   FOR r IN DELETE FROM runai_internal.access_rules WHERE scope OPERATOR(pg_catalog.=) p_scope
            RETURNING id, subject_type, subject, role_id LOOP
     PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules',
@@ -512,7 +529,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.delete_scope(runai.scope) IS
-  'Deletes a scope without children, and its access rules (each recorded). Needs delete on the scope''s type at the scope.';
+  'Deletes a scope without children and without rows in protected tables, and its access rules (each recorded). Needs delete on the scope''s type at the scope.';
 
 CREATE OR REPLACE FUNCTION runai.rename_scope(scope runai.scope, name text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;

@@ -114,6 +114,49 @@ COMMENT ON FUNCTION runai_internal.rls_validate(pg_catalog.text, pg_catalog.text
   'Raises the error runai.protect gives for an unknown resource type or an invalid scope type; does nothing otherwise.';
 
 -- ---------------------------------------------------------------------------
+-- The tables protect protected (runai_internal.protected_tables)
+-- ---------------------------------------------------------------------------
+
+-- Makes the registry tell the truth about one table: recorded while it carries
+-- the runai_select policy, forgotten once it does not (or is gone).  SECURITY
+-- DEFINER, and executable by every role, because runai.protect and
+-- runai.unprotect run as the table's owner; since it can only make the registry
+-- reflect the table as it is, calling it for any table does no harm.  (What counts
+-- as protected when a scope is deleted is decided from the policy itself, by
+-- runai_internal.protected_rows.)
+CREATE OR REPLACE FUNCTION runai_internal.rls_protected_sync(tbl pg_catalog.regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE kind "char";
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'argument "tbl" must not be null'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The function was called with NULL for "tbl".',
+            HINT = 'Pass the table that runai.protect or runai.unprotect changed.';
+  END IF;
+  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = tbl;
+  IF FOUND AND kind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '"%" is not a table', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Only tables and partitioned tables are protected.',
+            HINT = 'Pass the table that runai.protect or runai.unprotect changed.';
+  END IF;
+  IF FOUND AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = tbl AND p.polname = 'runai_select') THEN
+    INSERT INTO runai_internal.protected_tables (tbl) VALUES (tbl) ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM runai_internal.protected_tables t WHERE t.tbl = rls_protected_sync.tbl;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.rls_protected_sync(pg_catalog.regclass) IS
+  'Records the table in runai_internal.protected_tables while it has the runai_select policy of runai.protect, and forgets it otherwise.';
+
+CREATE OR REPLACE FUNCTION runai_internal.protected_rows(tbl pg_catalog.regclass, scope runai.scope) RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'rbac_protected_rows' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION runai_internal.protected_rows(pg_catalog.regclass, runai.scope) IS
+  'Rows of a protected table (and of its partitions and children) at the scope, read without row-level security; NULL if the table is gone or no longer protected. Locks the tables in SHARE mode until the end of the transaction (src/protected.c).';
+
+-- ---------------------------------------------------------------------------
 -- protect / unprotect
 -- ---------------------------------------------------------------------------
 
@@ -205,10 +248,11 @@ BEGIN
   EXECUTE format('CREATE POLICY runai_delete ON %s AS PERMISSIVE FOR DELETE TO PUBLIC USING (runai_internal.rls_check(%s, %L, %L))',
                  tbl, key, resource, 'delete');
   EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', tbl);
+  PERFORM runai_internal.rls_protected_sync(tbl);
 END
 $$;
 COMMENT ON FUNCTION runai.protect(pg_catalog.regclass, pg_catalog.name, pg_catalog.text, pg_catalog.text) IS
-  'Enables and forces row-level security on a table with four policies (runai_select needs view, runai_insert create, runai_update edit on the old and the new row, runai_delete delete) at the scope in scope_column: a runai.scope, or a text, integer, bigint or uuid id of a scope of scope_type. Idempotent. Other permissive policies of the table would widen access. Needs ownership of the table.';
+  'Enables and forces row-level security on a table with four policies (runai_select needs view, runai_insert create, runai_update edit on the old and the new row, runai_delete delete) at the scope in scope_column: a runai.scope, or a text, integer, bigint or uuid id of a scope of scope_type. Idempotent. Other permissive policies of the table would widen access. Records the table in runai_internal.protected_tables: runai.delete_scope is refused while it has rows at the scope. Needs ownership of the table.';
 
 CREATE OR REPLACE FUNCTION runai.unprotect(tbl pg_catalog.regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -240,6 +284,7 @@ BEGIN
   IF dropped AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = tbl) THEN
     EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', tbl);
   END IF;
+  PERFORM runai_internal.rls_protected_sync(tbl);
 END
 $$;
 COMMENT ON FUNCTION runai.unprotect(pg_catalog.regclass) IS

@@ -50,3 +50,29 @@ $$;
 -- Also under session_replication_role = replica, where an event trigger that is
 -- merely enabled does not fire.
 ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
+
+-- A dropped table leaves runai_internal.protected_tables with it (DROP TABLE, DROP
+-- SCHEMA ... CASCADE, DROP OWNED: every drop of a table).  SECURITY DEFINER: the
+-- table's owner who drops it may not write the registry; an event trigger
+-- function cannot be called directly.
+CREATE OR REPLACE FUNCTION runai_internal.forget_dropped_tables() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM runai_internal.protected_tables t
+   WHERE t.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0);
+END
+$$;
+COMMENT ON FUNCTION runai_internal.forget_dropped_tables() IS
+  'Event trigger: forgets the dropped tables that runai.protect had protected.';
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'runai_rbac_forget_dropped_tables') THEN
+    CREATE EVENT TRIGGER runai_rbac_forget_dropped_tables ON sql_drop
+      WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+      EXECUTE FUNCTION runai_internal.forget_dropped_tables();
+  END IF;
+END
+$$;
+ALTER EVENT TRIGGER runai_rbac_forget_dropped_tables ENABLE ALWAYS;

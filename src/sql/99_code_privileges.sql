@@ -15,7 +15,9 @@
 --    pg_catalog, which PostgreSQL runs as the querying role;
 --  - the row-level security functions: the checks the policies call, the key
 --    arrays and the gate the planner puts into plans of protected tables, and the
---    validation runai.protect calls as the table's owner.
+--    validation and the registry of protected tables (rls_protected_sync, SECURITY
+--    DEFINER, which can only make the registry match the table's policies) that
+--    runai.protect and runai.unprotect call as the table's owner.
 -- The planner support function needs no grant: PostgreSQL calls it without a
 -- privilege check.
 --
@@ -92,7 +94,8 @@ GRANT EXECUTE ON FUNCTION
   runai_internal.rls_id_keys_bigint(pg_catalog.text, pg_catalog.text, pg_catalog.text),
   runai_internal.rls_id_keys_uuid(pg_catalog.text, pg_catalog.text, pg_catalog.text),
   runai_internal.rls_gate(pg_catalog.text, pg_catalog.text),
-  runai_internal.rls_validate(pg_catalog.text, pg_catalog.text)
+  runai_internal.rls_validate(pg_catalog.text, pg_catalog.text),
+  runai_internal.rls_protected_sync(pg_catalog.regclass)
 TO PUBLIC;
 
 -- ---------------------------------------------------------------------------

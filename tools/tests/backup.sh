@@ -49,10 +49,12 @@ declare -A IGNORED=(
   [roles.created_at]="predefined roles are inserted again by CREATE EXTENSION at restore time"
   [scopes.created_at]="the system scope row is inserted again by CREATE EXTENSION at restore time"
   [scopes.updated_at]="the system scope row is inserted again by CREATE EXTENSION at restore time"
+  [protected_tables.recorded_at]="runai.workloads is recorded again by CREATE EXTENSION at restore time"
 )
 declare -A IGNORED_ROWS=(
   [scopes.created_at]="parent IS NULL"
   [scopes.updated_at]="parent IS NULL"
+  [protected_tables.recorded_at]="tbl = 'runai.workloads'::regclass"
 )
 
 tmp=$(mktemp -d /tmp/runai_backup.XXXXXX)
