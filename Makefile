@@ -19,7 +19,7 @@ DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
 ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke \
-              delete_scope_rows
+              last_admin_deferred delete_scope_rows races
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

@@ -141,6 +141,51 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.scope_must_exist(runai.scope) IS 'Raises 42704 unless the scope exists.';
 
+-- 42704 unless the scope exists; locks its row (KEY SHARE) until the end of the
+-- transaction, so that it is not deleted before a rule or a child that names it
+-- is inserted.  Against a concurrent runai.delete_scope: when it committed first,
+-- 42704 under READ COMMITTED (the row is gone) and 40001 under REPEATABLE READ
+-- or SERIALIZABLE (retry); when it comes later, it waits for this transaction
+-- and then finds the new rule or child.
+CREATE OR REPLACE FUNCTION runai_internal.lock_scope(s runai.scope) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) s FOR KEY SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'scope "%" does not exist', s
+      USING ERRCODE = 'undefined_object',
+            DETAIL = 'Only scopes created with runai.create_scope (and system) exist; it may also have been deleted by a transaction that committed meanwhile.',
+            HINT = 'SELECT scope FROM runai.scopes_table lists the scopes you may view; create it first with runai.create_scope.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.lock_scope(runai.scope) IS
+  'Raises 42704 unless the scope exists, and keeps it from being deleted until the end of the transaction.';
+
+-- 22023 unless the array is a list of group names: not NULL, one dimension (or
+-- empty), every element 1 to 255 characters.  Its lower bound does not matter: the
+-- elements are only ever read with unnest and ANY.
+CREATE OR REPLACE FUNCTION runai_internal.group_names(p_groups text[], p_argument text DEFAULT 'groups') RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM runai_internal.not_null(p_groups, p_argument);
+  IF array_ndims(p_groups) > 1 THEN
+    RAISE EXCEPTION 'argument "%" must be a one-dimensional array', p_argument
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It has %s dimensions: %s.', array_ndims(p_groups), array_dims(p_groups)),
+            HINT = 'Pass a list of group names, for example ARRAY[''ml-team'', ''readers''].';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
+    RAISE EXCEPTION 'invalid group name'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
+            HINT = 'Remove empty or NULL elements from the array.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.group_names(text[], text) IS
+  'Raises 22023 unless the array is a one-dimensional list of group names of 1 to 255 characters.';
+
 -- ---------------------------------------------------------------------------
 -- Event history
 -- ---------------------------------------------------------------------------
@@ -446,7 +491,7 @@ BEGIN
   s := (p_type || '/' || p_id)::runai.scope;
   -- whether the parent exists is told only to a caller who may create such scopes somewhere
   PERFORM runai_internal.require_somewhere(p_type, 'create');
-  PERFORM runai_internal.scope_must_exist(p_parent);
+  PERFORM runai_internal.lock_scope(p_parent);
   parent_type := runai.scope_type(p_parent);
   IF runai_internal.scope_level(s) <> runai_internal.scope_level(p_parent) + 1 THEN
     RAISE EXCEPTION 'a % cannot be created under %', p_type, p_parent
@@ -493,6 +538,9 @@ BEGIN
   PERFORM runai_internal.scope_must_exist(p_scope);
   PERFORM runai_internal.require(runai.scope_type(p_scope), 'delete', p_scope);
   SELECT name INTO nm FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM runai_internal.scope_must_exist(p_scope);  -- deleted meanwhile: 42704
+  END IF;
   SELECT count(*) INTO nchildren FROM runai_internal.scopes WHERE parent OPERATOR(pg_catalog.=) p_scope;
   IF nchildren > 0 THEN
     RAISE EXCEPTION 'scope "%" has % child scope(s)', p_scope, nchildren
@@ -612,11 +660,16 @@ BEGIN
   -- whether an application, role or scope exists is told only to a caller who
   -- may add rules somewhere
   PERFORM runai_internal.require_somewhere('access_rules', 'create');
-  IF p_subject_type = 'app' AND NOT EXISTS (SELECT 1 FROM runai_internal.applications WHERE name = nm) THEN
-    RAISE EXCEPTION 'application "%" does not exist', left(nm, 100)
-      USING ERRCODE = 'undefined_object',
-            DETAIL = 'Access rules can only be given to existing applications.',
-            HINT = 'Create it first with runai.create_application(name).';
+  IF p_subject_type = 'app' THEN
+    -- kept until the end of the transaction: runai.delete_application waits, then
+    -- deletes this rule with the others
+    PERFORM 1 FROM runai_internal.applications WHERE name = nm FOR KEY SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'application "%" does not exist', left(nm, 100)
+        USING ERRCODE = 'undefined_object',
+              DETAIL = 'Access rules can only be given to existing applications; it may also have been deleted by a transaction that committed meanwhile.',
+              HINT = 'Create it first with runai.create_application(name).';
+    END IF;
   END IF;
   SELECT id, name, tenant_wide INTO rid, rname, wide FROM runai_internal.roles WHERE lower(name) = lower(p_role);
   IF rid IS NULL THEN
@@ -625,7 +678,7 @@ BEGIN
             DETAIL = 'Access rules use one of the 18 predefined roles; names are matched without regard to letter case.',
             HINT = 'SELECT role FROM runai.roles_table lists them.';
   END IF;
-  PERFORM runai_internal.scope_must_exist(p_scope);
+  PERFORM runai_internal.lock_scope(p_scope);
   IF wide AND runai.scope_type(p_scope) NOT IN ('system', 'tenant') THEN
     RAISE EXCEPTION 'role "%" can only be given at the system or a tenant scope', rname
       USING ERRCODE = 'invalid_parameter_value',
@@ -693,7 +746,8 @@ BEGIN
   -- whether a rule exists is told only to a caller who may delete rules somewhere
   PERFORM runai_internal.require_somewhere('access_rules', 'delete');
   SELECT ar.*, ro.name AS role_name INTO r
-    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id WHERE ar.id = p_id;
+    FROM runai_internal.access_rules ar JOIN runai_internal.roles ro ON ro.id = ar.role_id WHERE ar.id = p_id
+     FOR UPDATE OF ar;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'access rule % does not exist', p_id
       USING ERRCODE = 'undefined_object',
@@ -746,6 +800,32 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.user_id(text) IS 'Id of the user with this email (ASCII letters in any case); 42704 if none.';
 
+-- Like user_id, and locks the user's row until the end of the transaction: KEY
+-- SHARE keeps it from being deleted before the group memberships or the binding
+-- that name it are inserted; UPDATE (p_update) also from being changed.  Against
+-- a concurrent runai.delete_user that committed first: 42704 under READ COMMITTED
+-- (the row is gone), 40001 under REPEATABLE READ or SERIALIZABLE (retry).
+CREATE OR REPLACE FUNCTION runai_internal.lock_user(p_email text, p_update boolean DEFAULT false) RETURNS uuid
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE uid uuid;
+BEGIN
+  IF p_update THEN
+    SELECT id INTO uid FROM runai_internal.users WHERE email = runai_internal.email(p_email) FOR UPDATE;
+  ELSE
+    SELECT id INTO uid FROM runai_internal.users WHERE email = runai_internal.email(p_email) FOR KEY SHARE;
+  END IF;
+  IF uid IS NULL THEN
+    RAISE EXCEPTION 'user "%" does not exist', left(p_email, 100)
+      USING ERRCODE = 'undefined_object',
+            DETAIL = 'No local or SSO user has this email; it may also have been deleted by a transaction that committed meanwhile.',
+            HINT = 'Create local users with runai.create_local_user; SSO users appear at their first sign-in.';
+  END IF;
+  RETURN uid;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.lock_user(text, boolean) IS
+  'Id of the user with this email, its row locked until the end of the transaction (KEY SHARE, or UPDATE); 42704 if none.';
+
 -- Removes the bindings whose database role no longer exists under the name it was
 -- bound with (dropped in another database, or its OID given to a new role), each
 -- recorded, and returns their role OIDs; the cache ignores them meanwhile
@@ -782,15 +862,9 @@ DECLARE
   uid uuid;
 BEGIN
   e := runai_internal.email(p_email);
-  PERFORM runai_internal.not_null(p_groups, 'groups');
-  IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
-    RAISE EXCEPTION 'invalid group name'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
-            HINT = 'Remove empty or NULL elements from the array.';
-  END IF;
+  PERFORM runai_internal.group_names(p_groups);
   PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
-  uid := runai_internal.user_id(e);
+  uid := runai_internal.lock_user(e);
   -- Acting on a user needs dominance over it; joining a group gives the group's
   -- rules, so the rules of the groups given count too, and, in time, a rule of the
   -- caller that expires earlier than a group's rule does not cover it.
@@ -819,7 +893,7 @@ BEGIN
   PERFORM runai_internal.require_tenant_wide('users', 'edit');  -- first: 42704 tells only those who may see users
   -- what may be bound, and whether the caller's database role controls it
   PERFORM runai_internal.check_bindable(p_role);
-  uid := runai_internal.user_id(e);
+  uid := runai_internal.lock_user(e);
   -- The role gets the user's permissions: the caller must dominate the user.
   PERFORM runai_internal.require_dominates('user:' || e);
   PERFORM runai_internal.forget_stale_bindings();

@@ -250,8 +250,14 @@ COMMENT ON FUNCTION runai_internal.local_admin_exists(boolean) IS
 -- COMMITTED) counts again with a new snapshot, or (REPEATABLE READ, SERIALIZABLE)
 -- fails with a serialization error; either way no two sessions can each remove
 -- one of the last two administrators.
+--
+-- SECURITY DEFINER: under SET CONSTRAINTS ALL DEFERRED the trigger runs at commit,
+-- after the dispatched call that made the change has returned, as the session's
+-- own role, which may read none of these tables.  It runs as the owner whoever
+-- commits; it is a trigger function, which nothing can call directly, and its
+-- search path is pinned.
 CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE who text;
 BEGIN
   IF TG_TABLE_NAME = 'access_rules' THEN
@@ -532,13 +538,15 @@ CREATE OR REPLACE FUNCTION runai_internal.reset_password(p_email text) RETURNS t
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
+  uid uuid;
   u runai_internal.users;
   pw text;
   n bigint;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
-  SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
+  uid := runai_internal.lock_user(e, true);
+  SELECT * INTO u FROM runai_internal.users WHERE id = uid;
   -- whoever knows the new password acts as the user: dominance over it
   PERFORM runai_internal.require_dominates('user:' || e);
   IF u.type <> 'local' THEN
@@ -567,13 +575,15 @@ CREATE OR REPLACE FUNCTION runai_internal.delete_user(p_email text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   e text;
+  uid uuid;
   u runai_internal.users;
   nrules bigint;
   nsessions bigint;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'delete');
-  SELECT * INTO u FROM runai_internal.users WHERE id = runai_internal.user_id(e);
+  uid := runai_internal.lock_user(e, true);
+  SELECT * INTO u FROM runai_internal.users WHERE id = uid;
   PERFORM runai_internal.require_dominates('user:' || e);
   nrules := runai_internal.delete_rules_of('user', e);
   nsessions := runai_internal.end_sessions(u.id, NULL);
@@ -598,13 +608,7 @@ DECLARE
   new_groups text[];
 BEGIN
   e := runai_internal.email(p_email);
-  PERFORM runai_internal.not_null(p_groups, 'groups');
-  IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
-    RAISE EXCEPTION 'invalid group name'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
-            HINT = 'Remove empty or NULL elements from the array.';
-  END IF;
+  PERFORM runai_internal.group_names(p_groups);
   SELECT * INTO u FROM runai_internal.users WHERE email = e;
   IF FOUND AND u.type <> 'sso' THEN
     RAISE EXCEPTION 'a local user with email "%" already exists', e
@@ -688,6 +692,7 @@ DECLARE
 BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'edit');
+  PERFORM 1 FROM runai_internal.applications WHERE name = p_name FOR UPDATE;
   a := runai_internal.application(p_name);
   -- whoever knows the new secret acts as the application: dominance over it
   PERFORM runai_internal.require_dominates('app:' || a.name);
@@ -743,6 +748,8 @@ DECLARE
 BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'delete');
+  -- locked first: a rule added meanwhile (which locks the row too) is deleted with the others
+  PERFORM 1 FROM runai_internal.applications WHERE name = p_name FOR UPDATE;
   a := runai_internal.application(p_name);
   PERFORM runai_internal.require_dominates('app:' || a.name);
   nrules := runai_internal.delete_rules_of('app', a.name);
