@@ -3,8 +3,9 @@ EXTENSION   = runai_rbac
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = runai_rbac
-OBJS        = src/runai_rbac.o src/parse.o src/types.o src/intervals.o src/subject.o \
-              src/catalog.o src/cache.o src/actor.o src/dominance.o src/hints.o src/protected.o src/bindings.o \
+OBJS        = src/runai_rbac.o src/parse.o src/types.o src/nodeset.o src/subject.o \
+              src/catalog.o src/scopetree.o src/cache.o src/decision.o src/actor.o src/dominance.o \
+              src/hints.o src/protected.o src/bindings.o \
               src/identity.o src/session.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
               src/password.o src/lockout.o
 
@@ -18,8 +19,8 @@ DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 
 REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
-ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree last_admin session_revoke \
-              last_admin_deferred delete_scope_rows races
+ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree coherence_scopes \
+              last_admin session_revoke last_admin_deferred delete_scope_rows races parallel_revoke
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

@@ -63,14 +63,14 @@ actor_grants(const RbacActor *actor)
 
 /* See actor.h. */
 bool
-rbac_actor_can(const RbacActor *actor, int rt, int action_bit, int node)
+rbac_actor_can(const RbacActor *actor, int rt, int action_bit, const RbacChain *chain)
 {
 	RbacGrants *g;
 
 	if (actor->superuser)
 		return true;
 	g = actor_grants(actor);
-	return g != NULL && rbac_grants_allow(g, rt, action_bit, node);
+	return g != NULL && rbac_grants_allow(g, rt, action_bit, chain);
 }
 
 /*
@@ -80,20 +80,28 @@ rbac_actor_can(const RbacActor *actor, int rt, int action_bit, int node)
 bool
 rbac_actor_can_tenant_wide(const RbacActor *actor, int rt, int action_bit)
 {
-	int			n;
+	RbacGrants *g;
+	const uint32 *ids;
+	size_t		n;
 
 	if (actor->superuser)
 		return true;
-	n = rbac_cache_node_count();
-	for (int node = 0; node < n; node++)
+	g = actor_grants(actor);
+	if (g == NULL)
+		return false;
+	if (rbac_grants_cover_all(g, rt, action_bit))
+		return true;
+	/* a granting scope that is a tenant (or system) and in the tree */
+	ids = rbac_grants_nodes(g, rt, action_bit, &n);
+	for (size_t i = 0; i < n; i++)
 	{
-		uint8		type;
-		int			end;
+		RbacScopeKey key;
+		RbacChain	c;
 
-		rbac_cache_node(node, &type, NULL, NULL, NULL, &end);
-		if (type > RBAC_SCOPE_TENANT)
+		if (!rbac_tree_node_key(ids[i], &key) || key.type > RBAC_SCOPE_TENANT)
 			continue;
-		if (rbac_actor_can(actor, rt, action_bit, node))
+		rbac_tree_chain(key.type, key.id, key.idlen, &c);
+		if (c.depth > 0 && c.ids[0] == ids[i])
 			return true;
 	}
 	return false;
@@ -130,10 +138,9 @@ rbac_actor_deny(const RbacActor *actor, int rt, int action_bit, const char *wher
 void
 rbac_actor_require(const RbacActor *actor, int rt, int action_bit, const struct varlena *scope)
 {
-	int			node = rbac_cache_scope_node(rbac_scope_type_of(scope),
-											 rbac_scope_id_of(scope),
-											 rbac_scope_idlen_of(scope));
+	RbacChain	chain;
 
-	if (!rbac_actor_can(actor, rt, action_bit, node))
+	rbac_cache_scope_chain(scope, &chain);
+	if (!rbac_actor_can(actor, rt, action_bit, &chain))
 		rbac_actor_deny(actor, rt, action_bit, rbac_scope_to_cstring(scope));
 }

@@ -46,8 +46,9 @@ extern const RbacActor *rbac_actor(void);
 /* The innermost actor, or NULL outside a dispatched call. */
 extern const RbacActor *rbac_actor_innermost(void);
 
-/* Does the actor hold (resource type, action) at the scope node?  Superusers do. */
-extern bool rbac_actor_can(const RbacActor *actor, int rt, int action_bit, int node);
+/* Does the actor hold (resource type, action) at the chain's scope?  Superusers do. */
+extern bool rbac_actor_can(const RbacActor *actor, int rt, int action_bit,
+						   const RbacChain *chain);
 
 /* Does the actor hold it at system or at some tenant?  Superusers do. */
 extern bool rbac_actor_can_tenant_wide(const RbacActor *actor, int rt, int action_bit);

@@ -2,14 +2,14 @@
  * cache.c
  *    The per-backend decision cache.
  *
- * What is cached (all under CacheMemoryContext):
- *  - the "tree" context: resource types, roles, the permission matrix and the scope
- *    tree numbered by a depth-first walk (node n's subtree is n..end[n]), with an
- *    open-addressing hash from scope to node;
- *  - the "subjects" context: database role bindings and, per subject used in this
- *    backend, its RbacGrants: per (resource type, action) slot a sorted set of
- *    granted node intervals.  Slots granted by the same set of roles share one
- *    interval set, so a subject with 1,000 rules of one role costs one set.
+ * What is cached (under CacheMemoryContext):
+ *  - per subject used in this backend, its RbacGrants: per (resource type,
+ *    action) slot a sorted set of granting node ids of the scope tree.  Slots
+ *    granted by the same set of roles share one set, so a subject with 1,000
+ *    rules of one role costs one set of 1,000 ids;
+ *  - database role bindings.
+ * The scope tree, resource types, roles and the permission matrix are the
+ * scope tree module's (scopetree.h): in shared memory, built once per change.
  *
  * Invalidation protocol:
  *  - Every change to the extension's tables sends a relcache invalidation for that
@@ -19,9 +19,12 @@
  *  - rbac_relcache_callback only sets flags and bumps generations.
  *  - rbac_cache_begin(), at the top of every SQL-callable entry point, calls
  *    AcceptInvalidationMessages() once per statement (so READ COMMITTED sees a
- *    committed revoke at its next statement even if nothing else takes a lock) and
- *    frees what is stale.  Rebuilds happen lazily, reading the tables with a fresh
- *    MVCC snapshot, so they see committed changes and this transaction's own.
+ *    committed revoke at its next statement even if nothing else takes a lock),
+ *    pins the statement's version of the scope tree, and frees what is stale.
+ *    Grants are rebuilt lazily, reading the tables with a fresh MVCC snapshot, so
+ *    they see committed changes and this transaction's own.
+ *  - A change of runai.scopes does not touch grants: node ids are stable, and
+ *    the tree follows the change by itself (scopetree.c).
  *  - A rebuild records the generation it started from; if an invalidation arrives
  *    while it runs, the result is used for the current call but is stale for the
  *    next one.
@@ -30,26 +33,30 @@
  *    with a warm cache.
  *  - The tables are found through catalog.h; when its generation changes (the
  *    extension was dropped and created again, or updated), everything is rebuilt.
+ *  - Grants are immutable: a rebuild makes a new object.  One that the current
+ *    statement holds (rbac_cache_hold: row-level security and parallel workers
+ *    judge a statement with the grants of its start) is freed when the next
+ *    statement begins, any other at once.
  *
  * Memory: at most runai.cache_max_subjects subject entries; the least recently
- * used one that the current statement does not hold is evicted first.
+ * used one that the current statement does not use is evicted first.
  */
 #include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_collation_d.h"
-#include "common/hashfn.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
+#include "storage/bufmgr.h"
 #include "storage/proc.h"
-#include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -73,44 +80,29 @@ int			rbac_cache_max_subjects = 1000;
  * ---------------------------------------------------------------------------
  */
 
-typedef struct RbacNode
+/* A subject's entry: the hash key and its current grants. */
+typedef struct SubjectEnt
 {
-	uint32		hash;
-	uint8		type;
-	uint8		idlen;
-	const char *id;
-	int32		parent;			/* node number of the parent, -1 for the root */
-	int32		end;			/* last node number of the subtree */
-} RbacNode;
-
-typedef struct RbacTree
-{
-	int			nresource_types;
-	char	   *resource_type_names[RBAC_MAX_RESOURCE_TYPES];
-	int			nroles;
-	char	   *role_names[RBAC_MAX_ROLES];
-	uint8		matrix[RBAC_MAX_ROLES][RBAC_MAX_RESOURCE_TYPES];
-	int			nnodes;
-	RbacNode   *nodes;			/* in depth-first order: nodes[n] is node n */
-	int32	   *slots;			/* hash: node + 1, 0 empty */
-	uint32		mask;			/* number of hash slots - 1 */
-} RbacTree;
+	char		key[RBAC_SUBJECT_NAME_MAX + 3]; /* "u:<email>": hash key, first */
+	RbacGrants *g;
+} SubjectEnt;
 
 static MemoryContext rbac_cxt = NULL;
-static MemoryContext tree_cxt = NULL;
-static MemoryContext subj_cxt = NULL;
-static RbacTree *tree = NULL;	/* NULL: rebuild on demand */
-static HTAB *subjects = NULL;	/* "k:name" -> RbacGrants */
+static MemoryContext subj_cxt = NULL;	/* the hash tables and bindings */
+static HTAB *subjects = NULL;	/* "k:name" -> SubjectEnt */
 static HTAB *bindings = NULL;	/* role oid -> email; NULL: reload on demand */
+static List *retired = NIL;		/* grants held by the statement, freed at the next */
 
-static bool tree_stale = true;	/* set by the callback */
 static bool subjects_stale = true;
+static bool bindings_stale = true;
 static uint64 data_generation = 1;	/* bumped by every invalidation */
 static uint64 ptr_generation = 1;	/* bumped whenever a pointer may dangle */
 static uint64 use_epoch = 0;		/* bumped at every rbac_cache_begin() */
+static uint64 stmt_serial = 0;		/* bumped at every statement */
 static long nsubjects = 0;
-
+static uint64 worker_pin = 0;
 static uint64 catalog_generation = 0;	/* of the catalog the cache was read from */
+
 static TimestampTz stmt_ts = 0;
 static LocalTransactionId stmt_lxid = InvalidLocalTransactionId;
 
@@ -132,19 +124,33 @@ rbac_relcache_callback(Datum arg, Oid relid)
 {
 	int			r = relid == InvalidOid ? -1 : rbac_catalog_relation_of(relid);
 
-	if (relid == InvalidOid || r == RBAC_REL_SCOPES || r == RBAC_REL_ROLES ||
-		r == RBAC_REL_ROLE_PERMISSIONS || r == RBAC_REL_RESOURCE_TYPES)
+	if (relid == InvalidOid)
 	{
-		tree_stale = true;
+		rbac_tree_scopes_invalidated();
+		rbac_tree_matrix_invalidated();
+		subjects_stale = true;
+		bindings_stale = true;
+		data_generation++;
+		ptr_generation++;
+	}
+	else if (r == RBAC_REL_SCOPES)
+		rbac_tree_scopes_invalidated();
+	else if (r == RBAC_REL_ROLES || r == RBAC_REL_ROLE_PERMISSIONS ||
+			 r == RBAC_REL_RESOURCE_TYPES)
+	{
+		rbac_tree_matrix_invalidated();
 		subjects_stale = true;
 		data_generation++;
 		ptr_generation++;
 	}
 	else if (r == RBAC_REL_ACCESS_RULES || r == RBAC_REL_USERS ||
 			 r == RBAC_REL_GROUP_MEMBERS || r == RBAC_REL_DB_ROLE_BINDINGS ||
-			 r == RBAC_REL_SESSIONS || r == RBAC_REL_APPLICATIONS)
+			 r == RBAC_REL_APPLICATIONS)
 	{
+		/* (runai_internal.sessions decides no grants: session.c follows it itself) */
 		subjects_stale = true;
+		if (r == RBAC_REL_USERS || r == RBAC_REL_DB_ROLE_BINDINGS)
+			bindings_stale = true;
 		data_generation++;
 		ptr_generation++;
 	}
@@ -180,58 +186,142 @@ rbac_cache_changed(Oid relid)
 	rbac_relcache_callback((Datum) 0, relid);
 }
 
+/* OID of one of the extension's relations; raises an error if it is missing. */
+static Oid
+rel_oid(RbacRelation r)
+{
+	return rbac_catalog()->rel[r];
+}
+
+/* See cache.h. */
+bool
+rbac_cache_extension_present(void)
+{
+	return rbac_catalog_lookup()->layout != RBAC_LAYOUT_NONE;
+}
+
+/* ---------------------------------------------------------------------------
+ * Statements
+ * ---------------------------------------------------------------------------
+ */
+
+/* Frees grants (their context holds everything). */
+static void
+grants_free(RbacGrants *g)
+{
+	MemoryContextDelete(g->cxt);
+}
+
+/* Drops grants from the cache: at once, or at the next statement if held. */
+static void
+grants_retire(RbacGrants *g)
+{
+	if (g->held_by == stmt_serial)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rbac_cxt);
+
+		retired = lappend(retired, g);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		grants_free(g);
+}
+
+/* Retires every subject (the tables changed), and the bindings if they changed. */
+static void
+drop_subjects(void)
+{
+	if (subjects != NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		SubjectEnt *e;
+
+		hash_seq_init(&seq, subjects);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			grants_retire(e->g);
+	}
+	if (subjects != NULL)
+		hash_destroy(subjects);
+	subjects = NULL;
+	nsubjects = 0;
+	if (bindings_stale)
+	{
+		MemoryContextReset(subj_cxt);
+		bindings = NULL;
+		bindings_stale = false;
+	}
+	ptr_generation++;
+}
+
 /*
- * Start of an SQL-callable entry point: accept invalidations once per statement and
- * free what they made stale.  Pointers from earlier calls are invalid afterwards.
+ * Start of an SQL-callable entry point: accept invalidations once per statement,
+ * pin the statement's scope tree, and free what invalidations made stale.
+ * Pointers from earlier calls are invalid afterwards.
  */
 void
 rbac_cache_begin(void)
 {
 	TimestampTz ts = GetCurrentStatementStartTimestamp();
-	const RbacCatalog *cat;
-
-	if (ts != stmt_ts || MyProc->lxid != stmt_lxid)
-	{
-		stmt_ts = ts;
-		stmt_lxid = MyProc->lxid;
-		AcceptInvalidationMessages();
-	}
-	use_epoch++;
-
-	/* the extension's tables were dropped, created or moved: nothing cached holds */
-	cat = rbac_catalog_lookup();
-	if (cat->generation != catalog_generation)
-	{
-		catalog_generation = cat->generation;
-		tree_stale = true;
-		subjects_stale = true;
-		data_generation++;
-		ptr_generation++;
-	}
 
 	if (rbac_cxt == NULL)
 	{
 		rbac_cxt = AllocSetContextCreate(CacheMemoryContext, "runai_rbac cache",
 										 ALLOCSET_SMALL_SIZES);
-		tree_cxt = AllocSetContextCreate(rbac_cxt, "runai_rbac scope tree",
-										 ALLOCSET_DEFAULT_SIZES);
 		subj_cxt = AllocSetContextCreate(rbac_cxt, "runai_rbac subjects",
 										 ALLOCSET_DEFAULT_SIZES);
 	}
-	if (tree_stale && tree != NULL)
+	/* the extension's tables were dropped, created or moved: nothing cached holds */
+	if (rbac_catalog_lookup()->generation != catalog_generation)
 	{
-		MemoryContextReset(tree_cxt);
-		tree = NULL;
+		catalog_generation = rbac_catalog_lookup()->generation;
+		rbac_tree_scopes_invalidated();
+		rbac_tree_matrix_invalidated();
+		subjects_stale = true;
+		bindings_stale = true;
+		data_generation++;
 		ptr_generation++;
 	}
-	if (subjects_stale && (subjects != NULL || bindings != NULL))
+	if (ts != stmt_ts || MyProc->lxid != stmt_lxid)
 	{
-		MemoryContextReset(subj_cxt);
-		subjects = NULL;
-		bindings = NULL;
-		nsubjects = 0;
-		ptr_generation++;
+		const RbacCatalog *cat;
+		RbacTreeRelids tr;
+
+		stmt_ts = ts;
+		stmt_lxid = MyProc->lxid;
+		stmt_serial++;
+		AcceptInvalidationMessages();
+		if (retired != NIL)
+		{
+			ListCell   *lc;
+
+			foreach(lc, retired)
+				grants_free((RbacGrants *) lfirst(lc));
+			list_free(retired);
+			retired = NIL;
+		}
+		cat = rbac_catalog();	/* fails closed when the extension is incomplete */
+		if (cat->generation != catalog_generation)
+		{
+			catalog_generation = cat->generation;
+			subjects_stale = true;
+			bindings_stale = true;
+			data_generation++;
+			ptr_generation++;
+		}
+		tr.scopes = cat->rel[RBAC_REL_SCOPES];
+		tr.resource_types = cat->rel[RBAC_REL_RESOURCE_TYPES];
+		tr.roles = cat->rel[RBAC_REL_ROLES];
+		tr.role_permissions = cat->rel[RBAC_REL_ROLE_PERMISSIONS];
+		/* the tree's row triggers on runai_internal.scopes came with 0.2.0 */
+		tr.triggers = cat->layout >= RBAC_LAYOUT_0_2;
+		if (rbac_tree_begin_statement(&tr, worker_pin))
+			ptr_generation++;
+		worker_pin = 0;
 	}
+	use_epoch++;
+
+	if ((subjects_stale && subjects != NULL) || (bindings_stale && bindings != NULL))
+		drop_subjects();
 	subjects_stale = false;
 }
 
@@ -242,6 +332,13 @@ rbac_cache_generation(void)
 	return ptr_generation;
 }
 
+/* See cache.h. */
+uint64
+rbac_cache_statement(void)
+{
+	return stmt_serial;
+}
+
 /* The time rules are judged at: the current statement's start. */
 TimestampTz
 rbac_cache_now(void)
@@ -249,17 +346,24 @@ rbac_cache_now(void)
 	return stmt_ts;
 }
 
+/* See cache.h. */
+void
+rbac_cache_worker_pin(uint64 version)
+{
+	worker_pin = version;
+}
+
+/* See cache.h. */
+void
+rbac_cache_hold(RbacGrants *g)
+{
+	g->held_by = stmt_serial;
+}
+
 /* ---------------------------------------------------------------------------
  * Reading the extension's tables
  * ---------------------------------------------------------------------------
  */
-
-/* OID of one of the extension's relations; raises an error if it is missing. */
-static Oid
-rel_oid(RbacRelation r)
-{
-	return rbac_catalog()->rel[r];
-}
 
 /*
  * A snapshot that sees every committed change and this transaction's own: a fresh
@@ -269,7 +373,7 @@ static Snapshot
 fresh_snapshot(void)
 {
 	InvalidateCatalogSnapshot();
-	return RegisterSnapshot(GetCatalogSnapshot(rel_oid(RBAC_REL_SCOPES)));
+	return RegisterSnapshot(GetCatalogSnapshot(rel_oid(RBAC_REL_ACCESS_RULES)));
 }
 
 static AttrNumber
@@ -292,357 +396,23 @@ text_key(ScanKey key, Relation index, AttrNumber heap_attno, int index_col, cons
 }
 
 /* ---------------------------------------------------------------------------
- * The tree: resource types, roles, matrix, scopes
+ * The catalog and the tree
  * ---------------------------------------------------------------------------
  */
-
-static uint32
-scope_hash(uint8 type, const char *id, size_t idlen)
-{
-	return hash_bytes((const unsigned char *) id, (int) idlen) ^ ((uint32) type * 0x9e3779b9U);
-}
-
-static int32 *
-tree_probe(RbacTree *t, uint8 type, const char *id, size_t idlen, uint32 h)
-{
-	uint32		i = h & t->mask;
-
-	for (;;)
-	{
-		int32		v = t->slots[i];
-
-		if (v == 0)
-			return &t->slots[i];
-		else
-		{
-			RbacNode   *n = &t->nodes[v - 1];
-
-			if (n->hash == h && n->type == type && n->idlen == idlen &&
-				memcmp(n->id, id, idlen) == 0)
-				return &t->slots[i];
-		}
-		i = (i + 1) & t->mask;
-	}
-}
-
-/* Loads resource types, roles and the matrix into t. */
-static void
-load_matrix(RbacTree *t, Snapshot snap)
-{
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	bool		isnull;
-
-	rel = table_open(rel_oid(RBAC_REL_RESOURCE_TYPES), AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, snap, 0, NULL);
-	{
-		AttrNumber	a_id = attnum_of(rel, "id"),
-					a_name = attnum_of(rel, "name");
-
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-		{
-			int			id = DatumGetInt16(slot_getattr(slot, a_id, &isnull));
-
-			if (id < 0 || id >= RBAC_MAX_RESOURCE_TYPES)
-				elog(ERROR, "runai_rbac: resource type id %d out of range", id);
-			t->resource_type_names[id] =
-				MemoryContextStrdup(tree_cxt, TextDatumGetCString(slot_getattr(slot, a_name, &isnull)));
-			t->nresource_types = Max(t->nresource_types, id + 1);
-		}
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-
-	rel = table_open(rel_oid(RBAC_REL_ROLES), AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, snap, 0, NULL);
-	{
-		AttrNumber	a_id = attnum_of(rel, "id"),
-					a_name = attnum_of(rel, "name");
-
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-		{
-			int			id = DatumGetInt16(slot_getattr(slot, a_id, &isnull));
-
-			if (id < 0 || id >= RBAC_MAX_ROLES)
-				elog(ERROR, "runai_rbac: role id %d out of range", id);
-			t->role_names[id] =
-				MemoryContextStrdup(tree_cxt, TextDatumGetCString(slot_getattr(slot, a_name, &isnull)));
-			t->nroles = Max(t->nroles, id + 1);
-		}
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-
-	rel = table_open(rel_oid(RBAC_REL_ROLE_PERMISSIONS), AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, snap, 0, NULL);
-	{
-		AttrNumber	a_role = attnum_of(rel, "role_id"),
-					a_rt = attnum_of(rel, "resource_type_id"),
-					a_act = attnum_of(rel, "actions");
-
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-		{
-			int			role = DatumGetInt16(slot_getattr(slot, a_role, &isnull));
-			int			rt = DatumGetInt16(slot_getattr(slot, a_rt, &isnull));
-			uint8		act = DatumGetRbacActionset(slot_getattr(slot, a_act, &isnull));
-
-			if (role < 0 || role >= RBAC_MAX_ROLES || rt < 0 || rt >= RBAC_MAX_RESOURCE_TYPES)
-				elog(ERROR, "runai_rbac: permission matrix entry out of range");
-			t->matrix[role][rt] = act & RBAC_ACT_ALL;
-		}
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-}
-
-/* Loads the scope tree into t and numbers it depth-first from system. */
-static void
-load_scopes(RbacTree *t, Snapshot snap)
-{
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	a_scope,
-				a_parent;
-	int			cap = 1024,
-				n = 0;
-	RbacNode   *raw;			/* in table order */
-	struct varlena **parents;
-	int32	   *parent_idx,
-			   *first_child,
-			   *next_sibling,
-			   *order,
-			   *stack;
-	int			root = -1;
-	uint32		nslots;
-	MemoryContext scratch,
-				old;
-
-	scratch = AllocSetContextCreate(CurrentMemoryContext, "runai_rbac tree build",
-									ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(scratch);
-
-	raw = palloc(sizeof(RbacNode) * cap);
-	parents = palloc(sizeof(struct varlena *) * cap);
-
-	rel = table_open(rel_oid(RBAC_REL_SCOPES), AccessShareLock);
-	a_scope = attnum_of(rel, "scope");
-	a_parent = attnum_of(rel, "parent");
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, snap, 0, NULL);
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		struct varlena *s;
-		Datum		p;
-		char	   *id;
-
-		if (n == cap)
-		{
-			cap *= 2;
-			raw = repalloc(raw, sizeof(RbacNode) * cap);
-			parents = repalloc(parents, sizeof(struct varlena *) * cap);
-		}
-		s = DatumGetRbacScopePP(slot_getattr(slot, a_scope, &isnull));
-		raw[n].type = rbac_scope_type_of(s);
-		raw[n].idlen = (uint8) rbac_scope_idlen_of(s);
-		id = MemoryContextAlloc(tree_cxt, raw[n].idlen + 1);
-		memcpy(id, rbac_scope_id_of(s), raw[n].idlen);
-		id[raw[n].idlen] = '\0';
-		raw[n].id = id;
-		raw[n].hash = scope_hash(raw[n].type, id, raw[n].idlen);
-		p = slot_getattr(slot, a_parent, &isnull);
-		parents[n] = isnull ? NULL : (struct varlena *) PG_DETOAST_DATUM_COPY(p);
-		if (isnull && raw[n].type == RBAC_SCOPE_SYSTEM)
-			root = n;
-		n++;
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-
-	/* Temporary hash over raw order to resolve parents. */
-	for (nslots = 16; nslots < (uint32) n * 2; nslots <<= 1)
-		;
-	t->nodes = raw;
-	t->mask = nslots - 1;
-	t->slots = palloc0(sizeof(int32) * nslots);
-	for (int i = 0; i < n; i++)
-		*tree_probe(t, raw[i].type, raw[i].id, raw[i].idlen, raw[i].hash) = i + 1;
-
-	parent_idx = palloc(sizeof(int32) * n);
-	first_child = palloc(sizeof(int32) * n);
-	next_sibling = palloc(sizeof(int32) * n);
-	for (int i = 0; i < n; i++)
-		first_child[i] = next_sibling[i] = -1;
-	for (int i = n - 1; i >= 0; i--)
-	{
-		int32		v = 0;
-
-		if (parents[i] != NULL)
-		{
-			const char *pid = rbac_scope_id_of(parents[i]);
-			size_t		plen = rbac_scope_idlen_of(parents[i]);
-			uint8		ptype = rbac_scope_type_of(parents[i]);
-
-			v = *tree_probe(t, ptype, pid, plen, scope_hash(ptype, pid, plen));
-		}
-		parent_idx[i] = v - 1;
-		if (v > 0)
-		{
-			next_sibling[i] = first_child[v - 1];
-			first_child[v - 1] = i;
-		}
-	}
-
-	/* Depth-first numbering from the root; unreachable rows are left out. */
-	order = palloc(sizeof(int32) * n);	/* raw index -> node number */
-	stack = palloc(sizeof(int32) * (n + 1));
-	for (int i = 0; i < n; i++)
-		order[i] = -1;
-	MemoryContextSwitchTo(tree_cxt);
-	t->nodes = palloc(sizeof(RbacNode) * Max(n, 1));
-	t->nnodes = 0;
-	if (root >= 0)
-	{
-		int			sp = 0;
-
-		stack[sp++] = root;
-		while (sp > 0)
-		{
-			int			i = stack[--sp];
-			int			num = t->nnodes++;
-
-			order[i] = num;
-			t->nodes[num] = raw[i];
-			t->nodes[num].parent = parent_idx[i] >= 0 ? order[parent_idx[i]] : -1;
-			/* push children in reverse so that the first child is numbered first */
-			for (int c = first_child[i]; c >= 0; c = next_sibling[c])
-				stack[sp++] = c;
-		}
-		/* subtree ends: walk backwards, each node extends its parent's end */
-		for (int num = t->nnodes - 1; num >= 0; num--)
-			t->nodes[num].end = num;
-		for (int num = t->nnodes - 1; num > 0; num--)
-		{
-			int			p = t->nodes[num].parent;
-
-			if (t->nodes[num].end > t->nodes[p].end)
-				t->nodes[p].end = t->nodes[num].end;
-		}
-	}
-
-	/* The final hash, over node numbers. */
-	t->slots = palloc0(sizeof(int32) * nslots);
-	for (int num = 0; num < t->nnodes; num++)
-		*tree_probe(t, t->nodes[num].type, t->nodes[num].id, t->nodes[num].idlen,
-					t->nodes[num].hash) = num + 1;
-
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(scratch);
-}
-
-/* The tree, rebuilt if an invalidation made it stale. */
-static RbacTree *
-get_tree(void)
-{
-	RbacTree   *t;
-	Snapshot	snap;
-	MemoryContext old;
-
-	if (tree != NULL)
-		return tree;
-	if (rbac_cxt == NULL)
-		rbac_cache_begin();
-
-	(void) rbac_catalog();		/* fails closed when the extension is incomplete */
-	tree_stale = false;
-	snap = fresh_snapshot();
-	old = MemoryContextSwitchTo(tree_cxt);
-	t = palloc0(sizeof(RbacTree));
-	MemoryContextSwitchTo(old);
-	load_matrix(t, snap);
-	load_scopes(t, snap);
-	UnregisterSnapshot(snap);
-	tree = t;
-	return t;
-}
-
-/* Node number of a scope, -1 if it is not in the tree. */
-int
-rbac_cache_scope_node(uint8 type, const char *id, size_t idlen)
-{
-	RbacTree   *t = get_tree();
-	int32		v;
-
-	if (idlen > RBAC_SCOPE_ID_MAXLEN)
-		return -1;
-	v = *tree_probe(t, type, id, idlen, scope_hash(type, id, idlen));
-	return v - 1;
-}
-
-/* See cache.h: over the depth-first numbering, anc's subtree is anc..end[anc]. */
-bool
-rbac_cache_scope_covers(const struct varlena *anc, const struct varlena *s)
-{
-	RbacTree   *t;
-	int			a,
-				n;
-
-	if (rbac_scope_type_of(anc) == RBAC_SCOPE_SYSTEM)
-		return true;
-	t = get_tree();
-	a = rbac_cache_scope_node(rbac_scope_type_of(anc), rbac_scope_id_of(anc), rbac_scope_idlen_of(anc));
-	n = rbac_cache_scope_node(rbac_scope_type_of(s), rbac_scope_id_of(s), rbac_scope_idlen_of(s));
-	return a >= 0 && n >= 0 && n >= a && n <= t->nodes[a].end;
-}
-
-int
-rbac_cache_node_count(void)
-{
-	return get_tree()->nnodes;
-}
-
-/* Describes node n (0 <= n < rbac_cache_node_count()). */
-void
-rbac_cache_node(int node, uint8 *type, const char **id, size_t *idlen,
-				int *parent, int *end)
-{
-	RbacTree   *t = get_tree();
-	RbacNode   *n;
-
-	Assert(node >= 0 && node < t->nnodes);
-	n = &t->nodes[node];
-	if (type)
-		*type = n->type;
-	if (id)
-		*id = n->id;
-	if (idlen)
-		*idlen = n->idlen;
-	if (parent)
-		*parent = n->parent;
-	if (end)
-		*end = n->end;
-}
 
 /* Resource type id by API name, -1 if unknown. */
 int
 rbac_cache_resource_type(const char *name, size_t len)
 {
-	RbacTree   *t = get_tree();
+	const RbacMatrix *c = rbac_tree_matrix();
 
-	for (int i = 0; i < t->nresource_types; i++)
+	if (len >= RBAC_CATALOG_NAME_MAX)
+		return -1;
+	for (int i = 0; i < c->nresource_types; i++)
 	{
-		const char *n = t->resource_type_names[i];
+		const char *n = c->resource_type_names[i];
 
-		if (n != NULL && strncmp(n, name, len) == 0 && n[len] == '\0')
+		if (n[0] != '\0' && strncmp(n, name, len) == 0 && n[len] == '\0')
 			return i;
 	}
 	return -1;
@@ -651,15 +421,16 @@ rbac_cache_resource_type(const char *name, size_t len)
 const char *
 rbac_cache_resource_type_name(int rt)
 {
-	RbacTree   *t = get_tree();
+	const RbacMatrix *c = rbac_tree_matrix();
 
-	return (rt >= 0 && rt < t->nresource_types) ? t->resource_type_names[rt] : NULL;
+	return (rt >= 0 && rt < c->nresource_types && c->resource_type_names[rt][0] != '\0') ?
+		c->resource_type_names[rt] : NULL;
 }
 
 int
 rbac_cache_resource_type_count(void)
 {
-	return get_tree()->nresource_types;
+	return rbac_tree_matrix()->nresource_types;
 }
 
 /* Parses a resource type name or raises 22023; see cache.h. */
@@ -698,13 +469,15 @@ rbac_action_arg(text *t)
 int
 rbac_cache_role(const char *name, size_t len)
 {
-	RbacTree   *t = get_tree();
+	const RbacMatrix *c = rbac_tree_matrix();
 
-	for (int i = 0; i < t->nroles; i++)
+	if (len >= RBAC_CATALOG_NAME_MAX)
+		return -1;
+	for (int i = 0; i < c->nroles; i++)
 	{
-		const char *n = t->role_names[i];
+		const char *n = c->role_names[i];
 
-		if (n != NULL && strncmp(n, name, len) == 0 && n[len] == '\0')
+		if (n[0] != '\0' && strncmp(n, name, len) == 0 && n[len] == '\0')
 			return i;
 	}
 	return -1;
@@ -713,19 +486,45 @@ rbac_cache_role(const char *name, size_t len)
 const char *
 rbac_cache_role_name(int role)
 {
-	RbacTree   *t = get_tree();
+	const RbacMatrix *c = rbac_tree_matrix();
 
-	return (role >= 0 && role < t->nroles) ? t->role_names[role] : NULL;
+	return (role >= 0 && role < c->nroles && c->role_names[role][0] != '\0') ?
+		c->role_names[role] : NULL;
 }
 
 uint8
 rbac_cache_role_actions(int role, int rt)
 {
-	RbacTree   *t = get_tree();
-
 	if (role < 0 || role >= RBAC_MAX_ROLES || rt < 0 || rt >= RBAC_MAX_RESOURCE_TYPES)
 		return 0;
-	return t->matrix[role][rt];
+	return rbac_tree_matrix()->matrix[role][rt];
+}
+
+/* See cache.h. */
+void
+rbac_cache_scope_chain(const struct varlena *scope, RbacChain *chain)
+{
+	rbac_tree_chain(rbac_scope_type_of(scope), rbac_scope_id_of(scope),
+					rbac_scope_idlen_of(scope), chain);
+}
+
+/* See cache.h: anc's node is on s's chain. */
+bool
+rbac_cache_scope_covers(const struct varlena *anc, const struct varlena *s)
+{
+	RbacChain	ac,
+				sc;
+
+	if (rbac_scope_type_of(anc) == RBAC_SCOPE_SYSTEM)
+		return true;
+	rbac_cache_scope_chain(anc, &ac);
+	if (ac.depth == 0)
+		return false;
+	rbac_cache_scope_chain(s, &sc);
+	for (uint32 i = 0; i < sc.depth; i++)
+		if (sc.ids[i] == ac.ids[0])
+			return true;
+	return false;
 }
 
 /* ---------------------------------------------------------------------------
@@ -736,7 +535,7 @@ rbac_cache_role_actions(int role, int rt)
 typedef struct RuleRef
 {
 	int			role;
-	RbacInterval iv;
+	RbacScopeKey scope;
 } RuleRef;
 
 typedef struct RuleSet
@@ -749,7 +548,7 @@ typedef struct RuleSet
 
 /* Appends the unexpired rules of (subject_type, subject) to rs. */
 static void
-collect_rules(RbacTree *t, Relation rules, Relation idx, Snapshot snap,
+collect_rules(Relation rules, Relation idx, Snapshot snap,
 			  const char *subject_type, const char *subject, RuleSet *rs)
 {
 	ScanKeyData keys[2];
@@ -771,7 +570,8 @@ collect_rules(RbacTree *t, Relation rules, Relation idx, Snapshot snap,
 		bool		isnull;
 		Datum		d;
 		struct varlena *s;
-		int			node;
+		RuleRef    *r;
+		size_t		idlen;
 
 		d = heap_getattr(tup, a_exp, desc, &isnull);
 		if (!isnull)
@@ -784,26 +584,20 @@ collect_rules(RbacTree *t, Relation rules, Relation idx, Snapshot snap,
 				rs->next_expiry = exp;
 		}
 		s = DatumGetRbacScopePP(heap_getattr(tup, a_scope, desc, &isnull));
-		node = -1;
-		{
-			uint8		type = rbac_scope_type_of(s);
-			const char *id = rbac_scope_id_of(s);
-			size_t		idlen = rbac_scope_idlen_of(s);
-			int32		v = *tree_probe(t, type, id, idlen, scope_hash(type, id, idlen));
-
-			node = v - 1;
-		}
-		if (node < 0)
-			continue;			/* scope not reachable from the root: grants nothing */
+		idlen = rbac_scope_idlen_of(s);
+		if (idlen > RBAC_SCOPE_ID_MAXLEN)
+			continue;
 		if (rs->n == rs->cap)
 		{
 			rs->cap *= 2;
-			rs->rules = repalloc(rs->rules, sizeof(RuleRef) * rs->cap);
+			rs->rules = repalloc_huge(rs->rules, sizeof(RuleRef) * rs->cap);
 		}
-		rs->rules[rs->n].role = DatumGetInt16(heap_getattr(tup, a_role, desc, &isnull));
-		rs->rules[rs->n].iv.lo = (uint32) node;
-		rs->rules[rs->n].iv.hi = (uint32) t->nodes[node].end;
-		rs->n++;
+		r = &rs->rules[rs->n++];
+		r->role = DatumGetInt16(heap_getattr(tup, a_role, desc, &isnull));
+		memset(&r->scope, 0, sizeof(RbacScopeKey));
+		r->scope.type = rbac_scope_type_of(s);
+		r->scope.idlen = (uint8) idlen;
+		memcpy(r->scope.id, rbac_scope_id_of(s), idlen);
 	}
 	systable_endscan(scan);
 }
@@ -860,24 +654,102 @@ user_groups(Snapshot snap, const char *email)
 	return groups;
 }
 
-/* Fills g (key, kind and name already set) from the tables. */
+/* A new, empty grants object in its own context under parent. */
+static RbacGrants *
+grants_new(MemoryContext parent, RbacSubjectKind kind, const char *name, size_t len)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "runai_rbac subject",
+											  ALLOCSET_SMALL_SIZES);
+	RbacGrants *g = MemoryContextAllocZero(cxt, sizeof(RbacGrants));
+
+	g->cxt = cxt;
+	g->kind = kind;
+	memcpy(g->name, name, Min(len, RBAC_SUBJECT_NAME_MAX));
+	memset(g->slot_list, 0xff, sizeof(g->slot_list));
+	g->next_expiry = DT_NOEND;
+	return g;
+}
+
+/*
+ * Fills g's lists from rules: per slot, the nodes of the rules whose role grants
+ * it; slots granted by the same roles share a list.  ids[i] is rule i's node.
+ */
+static void
+fill_lists(RbacGrants *g, const RuleRef *rules, const uint32 *ids, int n)
+{
+	const RbacMatrix *cat = rbac_tree_matrix();
+	uint32		role_mask_of_slot[RBAC_NSLOTS];
+	uint32		masks[RBAC_NSLOTS];
+	uint32		root_mask = 0;
+	int			nmasks = 0;
+	uint32		present = 0;
+	int			nslots = cat->nresource_types * RBAC_NACTIONS;
+	MemoryContext old;
+
+	for (int i = 0; i < n; i++)
+	{
+		present |= UINT32_C(1) << rules[i].role;
+		if (rules[i].scope.type == RBAC_SCOPE_SYSTEM)
+			root_mask |= UINT32_C(1) << rules[i].role;
+	}
+	for (int rt = 0; rt < cat->nresource_types; rt++)
+		for (int a = 0; a < RBAC_NACTIONS; a++)
+		{
+			uint32		m = 0;
+
+			for (int r = 0; r < cat->nroles; r++)
+				if ((present & (UINT32_C(1) << r)) && (cat->matrix[r][rt] & (1 << a)))
+					m |= UINT32_C(1) << r;
+			role_mask_of_slot[rt * RBAC_NACTIONS + a] = m;
+		}
+
+	old = MemoryContextSwitchTo(g->cxt);
+	g->lists = palloc(sizeof(RbacGrantList) * Max(1, nslots));
+	g->nlists = 0;
+	for (int s = 0; s < nslots; s++)
+	{
+		uint32		m = role_mask_of_slot[s];
+		int			l;
+
+		if (m == 0)
+			continue;
+		for (l = 0; l < nmasks; l++)
+			if (masks[l] == m)
+				break;
+		if (l == nmasks)
+		{
+			uint32	   *list = palloc(sizeof(uint32) * Max(1, n));
+			size_t		k = 0;
+
+			for (int i = 0; i < n; i++)
+				if ((m & (UINT32_C(1) << rules[i].role)) && ids[i] != RBAC_NO_NODE)
+					list[k++] = ids[i];
+			k = rbac_nodeset_normalize(list, k);
+			g->lists[l].ids = k > 0 ? repalloc(list, sizeof(uint32) * k) : list;
+			g->lists[l].n = (uint32) k;
+			masks[nmasks++] = m;
+			g->nlists = nmasks;
+		}
+		g->slot_list[s] = (int16) l;
+		if (m & root_mask)
+			g->covers_all[s / 64] |= UINT64_C(1) << (s % 64);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* Fills g (kind and name already set) from the tables. */
 static void
 build_grants(RbacGrants *g)
 {
-	RbacTree   *t = get_tree();
 	Snapshot	snap;
 	Relation	rules,
 				idx;
 	RuleSet		rs;
 	MemoryContext scratch,
 				old;
-	uint32		role_mask_of_slot[RBAC_NSLOTS];
-	uint32		masks[RBAC_NSLOTS];
-	int			nmasks = 0;
-	uint32		present = 0;
+	uint32	   *ids;
 	const char *stype = g->kind == RBAC_SUBJECT_USER ? "user" :
 		g->kind == RBAC_SUBJECT_GROUP ? "group" : "app";
-
 	uint64		start_generation = data_generation;
 
 	g->generation = 0;			/* not valid until built completely */
@@ -893,65 +765,28 @@ build_grants(RbacGrants *g)
 	snap = fresh_snapshot();
 	rules = table_open(rel_oid(RBAC_REL_ACCESS_RULES), AccessShareLock);
 	idx = index_open(rel_oid(RBAC_IDX_ACCESS_RULES_SUBJECT), AccessShareLock);
-	collect_rules(t, rules, idx, snap, stype, g->name, &rs);
+	collect_rules(rules, idx, snap, stype, g->name, &rs);
 	if (g->kind == RBAC_SUBJECT_USER)
 	{
 		ListCell   *lc;
 
 		foreach(lc, user_groups(snap, g->name))
-			collect_rules(t, rules, idx, snap, "group", lfirst(lc), &rs);
+			collect_rules(rules, idx, snap, "group", lfirst(lc), &rs);
 	}
 	index_close(idx, AccessShareLock);
 	table_close(rules, AccessShareLock);
 	UnregisterSnapshot(snap);
 
-	/* Which roles grant each slot; slots granted by the same roles share a list. */
-	for (int i = 0; i < rs.n; i++)
-		present |= UINT32_C(1) << rs.rules[i].role;
-	for (int rt = 0; rt < t->nresource_types; rt++)
-		for (int a = 0; a < RBAC_NACTIONS; a++)
-		{
-			uint32		m = 0;
-
-			for (int r = 0; r < t->nroles; r++)
-				if ((present & (UINT32_C(1) << r)) && (t->matrix[r][rt] & (1 << a)))
-					m |= UINT32_C(1) << r;
-			role_mask_of_slot[rt * RBAC_NACTIONS + a] = m;
-		}
-
-	MemoryContextSwitchTo(g->cxt);
-	memset(g->slot_list, 0xff, sizeof(g->slot_list));
-	memset(g->covers_all, 0, sizeof(g->covers_all));
-	g->lists = palloc(sizeof(*g->lists) * Max(1, t->nresource_types * RBAC_NACTIONS));
-	g->nlists = 0;
-	for (int s = 0; s < t->nresource_types * RBAC_NACTIONS; s++)
+	/* the rules' scopes as nodes, under one lock of the tree */
 	{
-		uint32		m = role_mask_of_slot[s];
-		int			l;
+		RbacScopeKey *keys = palloc(sizeof(RbacScopeKey) * Max(1, rs.n));
 
-		if (m == 0)
-			continue;
-		for (l = 0; l < nmasks; l++)
-			if (masks[l] == m)
-				break;
-		if (l == nmasks)
-		{
-			RbacInterval *iv = palloc(sizeof(RbacInterval) * Max(1, rs.n));
-			size_t		n = 0;
-
-			for (int i = 0; i < rs.n; i++)
-				if (m & (UINT32_C(1) << rs.rules[i].role))
-					iv[n++] = rs.rules[i].iv;
-			n = rbac_intervals_normalize(iv, n);
-			g->lists[l].iv = iv;
-			g->lists[l].n = (uint32) n;
-			masks[nmasks++] = m;
-			g->nlists = nmasks;
-		}
-		g->slot_list[s] = (int16) l;
-		if (g->lists[l].n > 0 && g->lists[l].iv[0].lo == 0)
-			g->covers_all[s / 64] |= UINT64_C(1) << (s % 64);
+		for (int i = 0; i < rs.n; i++)
+			keys[i] = rs.rules[i].scope;
+		ids = palloc(sizeof(uint32) * Max(1, rs.n));
+		rbac_tree_resolve(keys, rs.n, ids);
 	}
+	fill_lists(g, rs.rules, ids, rs.n);
 	g->nrules = rs.n;
 	g->next_expiry = rs.next_expiry;
 	g->generation = start_generation;
@@ -965,16 +800,17 @@ static void
 evict_one(void)
 {
 	HASH_SEQ_STATUS st;
-	RbacGrants *g,
+	SubjectEnt *e,
 			   *victim = NULL;
 
 	hash_seq_init(&st, subjects);
-	while ((g = hash_seq_search(&st)) != NULL)
-		if (g->last_used != use_epoch && (victim == NULL || g->last_used < victim->last_used))
-			victim = g;
+	while ((e = hash_seq_search(&st)) != NULL)
+		if (e->g->last_used != use_epoch &&
+			(victim == NULL || e->g->last_used < victim->g->last_used))
+			victim = e;
 	if (victim == NULL)
 		return;
-	MemoryContextDelete(victim->cxt);
+	grants_retire(victim->g);
 	hash_search(subjects, victim->key, HASH_REMOVE, NULL);
 	nsubjects--;
 	ptr_generation++;
@@ -988,18 +824,18 @@ RbacGrants *
 rbac_cache_grants(RbacSubjectKind kind, const char *name, size_t len)
 {
 	char		key[RBAC_SUBJECT_NAME_MAX + 3];
+	SubjectEnt *e;
 	RbacGrants *g;
 	bool		found;
 
 	if (len > RBAC_SUBJECT_NAME_MAX)
 		len = RBAC_SUBJECT_NAME_MAX;	/* longer names cannot exist in the catalog */
-	(void) get_tree();
 	if (subjects == NULL)
 	{
 		HASHCTL		ctl;
 
 		ctl.keysize = sizeof(key);
-		ctl.entrysize = sizeof(RbacGrants);
+		ctl.entrysize = sizeof(SubjectEnt);
 		ctl.hcxt = subj_cxt;
 		subjects = hash_create("runai_rbac subjects", 64, &ctl,
 							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
@@ -1009,45 +845,54 @@ rbac_cache_grants(RbacSubjectKind kind, const char *name, size_t len)
 	key[1] = ':';
 	memcpy(key + 2, name, len);
 
-	g = hash_search(subjects, key, HASH_FIND, NULL);
-	if (g != NULL)
+	e = hash_search(subjects, key, HASH_FIND, NULL);
+	if (e != NULL)
 	{
+		e->g->last_used = use_epoch;
+		if (e->g->generation == data_generation && rbac_cache_now() < e->g->next_expiry)
+			return e->g;
+		/* stale: a new object replaces it (what callers derived from it is stale) */
+		g = grants_new(rbac_cxt, kind, name, len);
+		PG_TRY();
+		{
+			build_grants(g);
+		}
+		PG_CATCH();
+		{
+			grants_free(g);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
 		g->last_used = use_epoch;
-		if (g->generation == data_generation && rbac_cache_now() < g->next_expiry)
-			return g;
-		/* rebuilt in place: what callers derived from the old contents is stale */
-		MemoryContextReset(g->cxt);
+		grants_retire(e->g);
+		e->g = g;
 		ptr_generation++;
-		build_grants(g);
 		return g;
 	}
 
 	if (nsubjects >= rbac_cache_max_subjects)
 		evict_one();
-	g = hash_search(subjects, key, HASH_ENTER, &found);
-	g->kind = kind;
-	g->name = g->key + 2;
+	g = grants_new(rbac_cxt, kind, name, len);
 	g->last_used = use_epoch;
-	g->cxt = AllocSetContextCreate(subj_cxt, "runai_rbac subject", ALLOCSET_SMALL_SIZES);
-	nsubjects++;
 	PG_TRY();
 	{
 		build_grants(g);
 	}
 	PG_CATCH();
 	{
-		MemoryContextDelete(g->cxt);
-		hash_search(subjects, key, HASH_REMOVE, NULL);
-		nsubjects--;
+		grants_free(g);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	e = hash_search(subjects, key, HASH_ENTER, &found);
+	e->g = g;
+	nsubjects++;
 	return g;
 }
 
-/* The interval set of a slot. */
-const RbacInterval *
-rbac_grants_intervals(const RbacGrants *g, int rt, int action_bit, size_t *n)
+/* The granting nodes of a slot. */
+const uint32 *
+rbac_grants_nodes(const RbacGrants *g, int rt, int action_bit, size_t *n)
 {
 	int			l = g->slot_list[rt * RBAC_NACTIONS + rbac_action_index(action_bit)];
 
@@ -1057,7 +902,135 @@ rbac_grants_intervals(const RbacGrants *g, int rt, int action_bit, size_t *n)
 		return NULL;
 	}
 	*n = g->lists[l].n;
-	return g->lists[l].iv;
+	return g->lists[l].ids;
+}
+
+/* ---------------------------------------------------------------------------
+ * Grants for parallel workers
+ * ---------------------------------------------------------------------------
+ */
+
+/* Encoding: a header, then per list its length and either ids or scope keys. */
+typedef struct GrantsWire
+{
+	char		kind;
+	bool		by_id;			/* node ids (a shared tree), else scope keys */
+	int64		next_expiry;
+	uint32		nrules;
+	uint32		nlists;
+	int16		slot_list[RBAC_NSLOTS];
+	uint64		covers_all[RBAC_NSLOTS / 64];
+	char		name[RBAC_SUBJECT_NAME_MAX + 1];
+} GrantsWire;
+
+/* See cache.h. */
+void
+rbac_grants_encode(const RbacGrants *g, StringInfo buf)
+{
+	GrantsWire	w;
+	RbacTreeStats st;
+
+	rbac_tree_stats(&st);
+	memset(&w, 0, sizeof(w));
+	w.kind = (char) g->kind;
+	w.by_id = st.shared;
+	w.next_expiry = g->next_expiry;
+	w.nrules = g->nrules;
+	w.nlists = g->nlists;
+	memcpy(w.slot_list, g->slot_list, sizeof(w.slot_list));
+	memcpy(w.covers_all, g->covers_all, sizeof(w.covers_all));
+	memcpy(w.name, g->name, sizeof(w.name));
+	appendBinaryStringInfo(buf, (const char *) &w, sizeof(w));
+	for (uint32 l = 0; l < g->nlists; l++)
+	{
+		uint32		n = g->lists[l].n;
+
+		appendBinaryStringInfo(buf, (const char *) &n, sizeof(n));
+		if (w.by_id)
+			appendBinaryStringInfo(buf, (const char *) g->lists[l].ids, sizeof(uint32) * n);
+		else
+			for (uint32 i = 0; i < n; i++)
+			{
+				RbacScopeKey k;
+
+				if (!rbac_tree_node_key(g->lists[l].ids[i], &k))
+					memset(&k, 0, sizeof(k));
+				appendBinaryStringInfo(buf, (const char *) &k, sizeof(k));
+			}
+	}
+}
+
+/* See cache.h. */
+RbacGrants *
+rbac_grants_decode(const char *data, size_t len)
+{
+	GrantsWire	w;
+	RbacGrants *g;
+	size_t		off = sizeof(GrantsWire);
+	MemoryContext old;
+
+	if (len < sizeof(GrantsWire))
+		return NULL;
+	memcpy(&w, data, sizeof(w));
+	if (w.nlists > RBAC_NSLOTS || w.name[RBAC_SUBJECT_NAME_MAX] != '\0')
+		return NULL;
+	g = grants_new(TopMemoryContext, (RbacSubjectKind) w.kind, w.name, strlen(w.name));
+	g->next_expiry = w.next_expiry;
+	g->nrules = w.nrules;
+	memcpy(g->slot_list, w.slot_list, sizeof(w.slot_list));
+	memcpy(g->covers_all, w.covers_all, sizeof(w.covers_all));
+	old = MemoryContextSwitchTo(g->cxt);
+	g->lists = palloc0(sizeof(RbacGrantList) * Max(1, w.nlists));
+	g->nlists = w.nlists;
+	for (uint32 l = 0; l < w.nlists; l++)
+	{
+		uint32		n;
+		size_t		each = w.by_id ? sizeof(uint32) : sizeof(RbacScopeKey);
+
+		if (len - off < sizeof(uint32))
+			goto bad;
+		memcpy(&n, data + off, sizeof(n));
+		off += sizeof(n);
+		if (n > (len - off) / each)
+			goto bad;
+		g->lists[l].ids = palloc(sizeof(uint32) * Max(1, n));
+		if (w.by_id)
+			memcpy(g->lists[l].ids, data + off, sizeof(uint32) * n);
+		else
+		{
+			RbacScopeKey *keys = palloc(sizeof(RbacScopeKey) * Max(1, n));
+
+			memcpy(keys, data + off, sizeof(RbacScopeKey) * n);
+			rbac_tree_resolve(keys, (int) n, g->lists[l].ids);
+			pfree(keys);
+		}
+		off += each * n;
+		g->lists[l].n = (uint32) rbac_nodeset_normalize(g->lists[l].ids, n);
+		/* a scope that is not in this tree grants nothing */
+		while (g->lists[l].n > 0 && g->lists[l].ids[0] == RBAC_NO_NODE)
+		{
+			memmove(g->lists[l].ids, g->lists[l].ids + 1, sizeof(uint32) * (g->lists[l].n - 1));
+			g->lists[l].n--;
+		}
+	}
+	for (int s = 0; s < RBAC_NSLOTS; s++)
+		if (g->slot_list[s] >= (int) w.nlists)
+			goto bad;
+	MemoryContextSwitchTo(old);
+	g->generation = 0;
+	return g;
+
+bad:
+	MemoryContextSwitchTo(old);
+	grants_free(g);
+	return NULL;
+}
+
+/* See cache.h. */
+void
+rbac_grants_free(RbacGrants *g)
+{
+	grants_free(g);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1082,7 +1055,8 @@ load_bindings(void)
 				a_uid,
 				a_email;
 
-	(void) get_tree();
+	/* an invalidation that arrives while reading makes it stale again */
+	bindings_stale = false;
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(BindingEnt);
 	ctl.hcxt = subj_cxt;
@@ -1109,8 +1083,7 @@ load_bindings(void)
 		HeapTuple	tup;
 
 		ScanKeyInit(&key, a_uid, BTEqualStrategyNumber, F_UUID_EQ, uid);
-		uscan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_PKEY),
-								   true, snap, 1, &key);
+		uscan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_PKEY), true, snap, 1, &key);
 		if (HeapTupleIsValid(tup = systable_getnext(uscan)))
 		{
 			BindingEnt *e = hash_search(h, &role, HASH_ENTER, NULL);
@@ -1170,27 +1143,32 @@ rbac_cache_bound_user(Oid roleid)
 void
 rbac_cache_stats(RbacCacheStats *st)
 {
+	RbacTreeStats ts;
+
 	memset(st, 0, sizeof(*st));
 	st->max_subjects = rbac_cache_max_subjects;
 	st->subjects = nsubjects;
-	if (tree != NULL)
-		st->scopes = tree->nnodes;
-	if (tree_cxt != NULL)
-		st->tree_bytes = MemoryContextMemAllocated(tree_cxt, true);
-	if (subj_cxt != NULL)
-		st->subject_bytes = MemoryContextMemAllocated(subj_cxt, true);
+	rbac_tree_stats(&ts);
+	st->scopes = ts.scopes;
+	st->tree_bytes = ts.private_bytes;
+	st->shared_tree_bytes = ts.shared_bytes;
+	st->shared_tree = ts.shared;
 	if (subjects != NULL)
 	{
 		HASH_SEQ_STATUS seq;
-		RbacGrants *g;
+		SubjectEnt *e;
 
 		hash_seq_init(&seq, subjects);
-		while ((g = hash_seq_search(&seq)) != NULL)
+		while ((e = hash_seq_search(&seq)) != NULL)
 		{
-			size_t		b = MemoryContextMemAllocated(g->cxt, true) + sizeof(RbacGrants);
+			int64		b = MemoryContextMemAllocated(e->g->cxt, true);
 
-			if ((int64) b > st->largest_subject_bytes)
+			st->subject_bytes += b;
+			if (b > st->largest_subject_bytes)
 				st->largest_subject_bytes = b;
 		}
 	}
+	if (subj_cxt != NULL)
+		st->subject_bytes += MemoryContextMemAllocated(subj_cxt, true);
+	st->private_bytes = st->tree_bytes + st->subject_bytes;
 }

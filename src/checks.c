@@ -41,7 +41,7 @@ typedef struct CheckMemo
 	/* scope memo */
 	int			scope_len;
 	char		scope_buf[RBAC_SCOPE_TEXT_MAX + 1];
-	int			node;
+	RbacChain	chain;
 } CheckMemo;
 
 static CheckMemo *
@@ -91,22 +91,23 @@ memo_resource_action(CheckMemo *m, text *r, text *a)
 	}
 }
 
-/* Node of the scope argument (-1 unknown), remembering the last one. */
-static int
+/* Chain of the scope argument (depth 0: unknown), remembering the last one. */
+static const RbacChain *
 memo_scope(CheckMemo *m, struct varlena *s)
 {
 	int			len = VARSIZE_ANY_EXHDR(s);
 
 	if (len == m->scope_len && memcmp(VARDATA_ANY(s), m->scope_buf, len) == 0)
-		return m->node;
-	m->node = rbac_cache_scope_node(rbac_scope_type_of(s), rbac_scope_id_of(s),
-									rbac_scope_idlen_of(s));
+		return &m->chain;
+	rbac_cache_scope_chain(s, &m->chain);
 	if (len <= (int) sizeof(m->scope_buf))
 	{
 		memcpy(m->scope_buf, VARDATA_ANY(s), len);
 		m->scope_len = len;
 	}
-	return m->node;
+	else
+		m->scope_len = -1;
+	return &m->chain;
 }
 
 PG_FUNCTION_INFO_V1(rbac_can);
@@ -133,7 +134,7 @@ rbac_can(PG_FUNCTION_ARGS)
  * superuser, or holds access_rules view at the scope.
  */
 static void
-require_may_ask(CheckMemo *m, int node, struct varlena *scope, const RbacGrants *subject)
+require_may_ask(CheckMemo *m, const RbacChain *chain, struct varlena *scope, const RbacGrants *subject)
 {
 	RbacGrants *caller;
 	RbacSubjectKind kind;
@@ -146,7 +147,7 @@ require_may_ask(CheckMemo *m, int node, struct varlena *scope, const RbacGrants 
 	if (m->access_rules_rt < 0)
 		m->access_rules_rt = rbac_cache_resource_type("access_rules", strlen("access_rules"));
 	rt = m->access_rules_rt;
-	if (caller != NULL && rbac_grants_allow(caller, rt, RBAC_ACT_VIEW, node))
+	if (caller != NULL && rbac_grants_allow(caller, rt, RBAC_ACT_VIEW, chain))
 		return;
 	if (caller == NULL)
 		ereport(ERROR,
@@ -173,7 +174,7 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 	CheckMemo  *m;
 	text	   *st;
 	int			slen;
-	int			node;
+	const RbacChain *chain;
 	struct varlena *scope;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
@@ -212,21 +213,90 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 			m->slen = -1;
 	}
 	scope = PG_GETARG_RBAC_SCOPE_PP(3);
-	node = memo_scope(m, scope);
-	require_may_ask(m, node, scope, m->grants);
-	PG_RETURN_BOOL(rbac_grants_allow(m->grants, m->rt, m->act, node));
+	chain = memo_scope(m, scope);
+	require_may_ask(m, chain, scope, m->grants);
+	PG_RETURN_BOOL(rbac_grants_allow(m->grants, m->rt, m->act, chain));
 }
 
-/* The scope datum of a node. */
-static Datum
-node_scope(int node)
+/* A node's place in the tree: the scopes on its path, root first. */
+typedef struct TreePos
 {
-	uint8		type;
-	const char *id;
-	size_t		idlen;
+	uint32		node;
+	int			depth;
+	RbacScopeKey path[RBAC_TREE_MAX_DEPTH];
+} TreePos;
 
-	rbac_cache_node(node, &type, &id, &idlen, NULL, NULL);
-	return rbac_scope_make(type, id, idlen);
+/* Compares two scopes in runai.scope's order: level, then id bytes. */
+static int
+key_cmp(const RbacScopeKey *a, const RbacScopeKey *b)
+{
+	int			c;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	c = memcmp(a->id, b->id, Min(a->idlen, b->idlen));
+	if (c != 0)
+		return c;
+	return (int) a->idlen - (int) b->idlen;
+}
+
+/* Tree order: a scope before its descendants, siblings in runai.scope's order. */
+static int
+tree_pos_cmp(const void *x, const void *y)
+{
+	const TreePos *a = x,
+			   *b = y;
+
+	for (int i = 0; i < Min(a->depth, b->depth); i++)
+	{
+		int			c = key_cmp(&a->path[i], &b->path[i]);
+
+		if (c != 0)
+			return c;
+	}
+	return a->depth - b->depth;
+}
+
+/*
+ * The top-most of the granting nodes ids (none above it is granting), visible to
+ * the statement, with their places in the tree, in tree order; palloc'd.
+ */
+static TreePos *
+top_nodes_in_order(const uint32 *ids, size_t n, int *npos)
+{
+	TreePos    *pos = palloc(sizeof(TreePos) * Max(n, 1));
+	int			k = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		RbacScopeKey key;
+		RbacChain	c;
+		bool		ok = true;
+
+		if (!rbac_tree_node_key(ids[i], &key))
+			continue;
+		rbac_tree_chain(key.type, key.id, key.idlen, &c);
+		if (c.depth == 0 || c.ids[0] != ids[i] || rbac_nodeset_covers_above(ids, n, &c))
+			continue;
+		pos[k].node = ids[i];
+		pos[k].depth = (int) c.depth;
+		for (uint32 d = 0; d < c.depth && ok; d++)
+			ok = rbac_tree_node_key(c.ids[d], &pos[k].path[c.depth - 1 - d]);
+		if (ok)
+			k++;
+	}
+	qsort(pos, k, sizeof(TreePos), tree_pos_cmp);
+	*npos = k;
+	return pos;
+}
+
+/* The scope datum of a tree position. */
+static Datum
+pos_scope(const TreePos *p)
+{
+	const RbacScopeKey *k = &p->path[p->depth - 1];
+
+	return rbac_scope_make((RbacScopeType) k->type, k->id, k->idlen);
 }
 
 PG_FUNCTION_INFO_V1(rbac_permitted_scopes);
@@ -236,10 +306,12 @@ rbac_permitted_scopes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	RbacGrants *g;
-	const RbacInterval *iv;
+	const uint32 *ids;
 	size_t		n;
 	int			rt,
-				act;
+				act,
+				npos;
+	TreePos    *pos;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -250,10 +322,11 @@ rbac_permitted_scopes(PG_FUNCTION_ARGS)
 	g = rbac_current_grants(NULL, NULL);
 	if (g == NULL)
 		return (Datum) 0;
-	iv = rbac_grants_intervals(g, rt, act, &n);
-	for (size_t i = 0; i < n; i++)
+	ids = rbac_grants_nodes(g, rt, act, &n);
+	pos = top_nodes_in_order(ids, n, &npos);
+	for (int i = 0; i < npos; i++)
 	{
-		Datum		v = node_scope((int) iv[i].lo);
+		Datum		v = pos_scope(&pos[i]);
 		bool		isnull = false;
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
@@ -264,7 +337,8 @@ rbac_permitted_scopes(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(rbac_my_permissions);
 /*
  * runai.my_permissions(): for each resource type and each scope where some action
- * starts to be granted, the actions held there (inherited ones included).
+ * starts to be granted, the actions held there (inherited ones included), in tree
+ * order.
  */
 Datum
 rbac_my_permissions(PG_FUNCTION_ARGS)
@@ -281,52 +355,55 @@ rbac_my_permissions(PG_FUNCTION_ARGS)
 	nrt = rbac_cache_resource_type_count();
 	for (int rt = 0; rt < nrt; rt++)
 	{
-		uint32	   *starts = NULL;
-		size_t		nstarts = 0,
+		TreePos    *starts = NULL;
+		int			nstarts = 0,
 					cap = 0;
 
+		if (rbac_cache_resource_type_name(rt) == NULL)
+			continue;
+		/* where each action starts: the top-most of its granting nodes */
 		for (int bit = RBAC_ACT_VIEW; bit <= RBAC_ACT_DELETE; bit <<= 1)
 		{
 			size_t		n;
-			const RbacInterval *iv = rbac_grants_intervals(g, rt, bit, &n);
+			const uint32 *ids = rbac_grants_nodes(g, rt, bit, &n);
+			int			npos;
+			TreePos    *pos = top_nodes_in_order(ids, n, &npos);
 
-			for (size_t i = 0; i < n; i++)
+			for (int i = 0; i < npos; i++)
 			{
 				bool		dup = false;
 
-				for (size_t j = 0; j < nstarts; j++)
-					dup |= starts[j] == iv[i].lo;
+				for (int j = 0; j < nstarts && !dup; j++)
+					dup = starts[j].node == pos[i].node;
 				if (dup)
 					continue;
 				if (nstarts == cap)
 				{
 					cap = cap ? cap * 2 : 16;
-					starts = starts ? repalloc(starts, cap * sizeof(uint32)) : palloc(cap * sizeof(uint32));
+					starts = starts ? repalloc(starts, cap * sizeof(TreePos)) :
+						palloc(cap * sizeof(TreePos));
 				}
-				starts[nstarts++] = iv[i].lo;
+				starts[nstarts++] = pos[i];
 			}
+			pfree(pos);
 		}
-		/* node order is tree order: sort the starts so output follows the tree */
-		for (size_t i = 1; i < nstarts; i++)
-			for (size_t j = i; j > 0 && starts[j - 1] > starts[j]; j--)
-			{
-				uint32		t = starts[j];
-
-				starts[j] = starts[j - 1];
-				starts[j - 1] = t;
-			}
-		for (size_t i = 0; i < nstarts; i++)
+		if (nstarts > 1)
+			qsort(starts, nstarts, sizeof(TreePos), tree_pos_cmp);
+		for (int i = 0; i < nstarts; i++)
 		{
 			Datum		values[3];
 			bool		nulls[3] = {false, false, false};
 			uint8		set = 0;
+			RbacChain	c;
+			const RbacScopeKey *k = &starts[i].path[starts[i].depth - 1];
 
+			rbac_tree_chain(k->type, k->id, k->idlen, &c);
 			for (int bit = RBAC_ACT_VIEW; bit <= RBAC_ACT_DELETE; bit <<= 1)
-				if (rbac_grants_allow(g, rt, bit, (int) starts[i]))
+				if (rbac_grants_allow(g, rt, bit, &c))
 					set |= bit;
 			values[0] = CStringGetTextDatum(rbac_cache_resource_type_name(rt));
 			values[1] = RbacActionsetGetDatum(set);
-			values[2] = node_scope((int) starts[i]);
+			values[2] = pos_scope(&starts[i]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}

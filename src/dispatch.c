@@ -284,17 +284,17 @@ Datum
 rbac_actor_can_sql(PG_FUNCTION_ARGS)
 {
 	const RbacActor *a = rbac_actor();
-	struct varlena *scope;
+	RbacChain	chain;
+	int			rt,
+				act;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_BOOL(false);
 	rbac_cache_begin();
-	scope = PG_GETARG_RBAC_SCOPE_PP(2);
-	PG_RETURN_BOOL(rbac_actor_can(a, rbac_resource_type_arg(PG_GETARG_TEXT_PP(0)),
-								  rbac_action_arg(PG_GETARG_TEXT_PP(1)),
-								  rbac_cache_scope_node(rbac_scope_type_of(scope),
-														rbac_scope_id_of(scope),
-														rbac_scope_idlen_of(scope))));
+	rt = rbac_resource_type_arg(PG_GETARG_TEXT_PP(0));
+	act = rbac_action_arg(PG_GETARG_TEXT_PP(1));
+	rbac_cache_scope_chain(PG_GETARG_RBAC_SCOPE_PP(2), &chain);
+	PG_RETURN_BOOL(rbac_actor_can(a, rt, act, &chain));
 }
 
 PG_FUNCTION_INFO_V1(rbac_require_tenant_wide);
@@ -327,21 +327,20 @@ rbac_actor_holds_role(PG_FUNCTION_ARGS)
 	const RbacActor *a = rbac_actor();
 	int			role = PG_GETARG_INT16(0);
 	struct varlena *scope = PG_GETARG_RBAC_SCOPE_PP(1);
-	int			node,
-				nrt;
+	RbacChain	chain;
+	int			nrt;
 
 	rbac_cache_begin();
 	if (a->superuser)
 		PG_RETURN_BOOL(true);
-	node = rbac_cache_scope_node(rbac_scope_type_of(scope), rbac_scope_id_of(scope),
-								 rbac_scope_idlen_of(scope));
+	rbac_cache_scope_chain(scope, &chain);
 	nrt = rbac_cache_resource_type_count();
 	for (int rt = 0; rt < nrt; rt++)
 	{
 		uint8		want = rbac_cache_role_actions(role, rt);
 
 		for (int bit = RBAC_ACT_VIEW; bit <= RBAC_ACT_DELETE; bit <<= 1)
-			if ((want & bit) && !rbac_actor_can(a, rt, bit, node))
+			if ((want & bit) && !rbac_actor_can(a, rt, bit, &chain))
 				PG_RETURN_BOOL(false);
 	}
 	PG_RETURN_BOOL(true);

@@ -1,19 +1,44 @@
 /*
  * identity.c
- *    The current subject (SPEC section 3) and the text form of subjects.
+ *    The current subject (SPEC section 3), as of each statement.
  *
  * The subject is derived, never stored where SQL could write it: the token subject
  * kept by session.c in C state, else the binding of the current database role
  * (GetUserId(), so SET ROLE to a bound role acts as that user and RESET ROLE stops
  * it), else nobody.  The last answer is remembered while the cache generation, the
  * current role and the token subject are unchanged.
+ *
+ * One judgement per statement.  rbac_statement_grants() captures the current
+ * subject's grants at their first use in a statement and holds them until it
+ * ends.  For a statement that needs parallel mode an ExecutorStart hook captures
+ * them before it starts and hands them, with the scope tree version the
+ * statement reads, to the parallel workers (decision.h); a worker answers every
+ * check of the current subject from what its leader passed.
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 
+#include "decision.h"
 #include "identity.h"
 #include "session.h"
+
+/* Statements capture their subject's grants per database role and token subject. */
+#define STATEMENT_CAPTURES 4
+
+static struct
+{
+	uint64		statement;
+	Oid			role;
+	uint64		session_version;
+	RbacGrants *grants;
+}			captures[STATEMENT_CAPTURES];
+static int	next_capture = 0;
+
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 static struct
 {
@@ -32,8 +57,22 @@ rbac_current_grants(RbacSubjectKind *kind, const char **name)
 	const char *n;
 	RbacGrants *g;
 	Oid			role = GetUserId();
-	uint64		sv = rbac_session_version();
+	uint64		sv;
 
+	/* a parallel worker answers with its leader's judgement */
+	if (IsParallelWorker() && rbac_decision_worker(role, &g))
+	{
+		if (g != NULL)
+		{
+			if (kind)
+				*kind = g->kind;
+			if (name)
+				*name = g->name;
+		}
+		return g;
+	}
+
+	sv = rbac_session_version();
 	if (current_memo.valid && current_memo.generation == rbac_cache_generation() &&
 		current_memo.role == role && current_memo.session_version == sv &&
 		(current_memo.grants == NULL || rbac_cache_now() < current_memo.grants->next_expiry))
@@ -69,4 +108,64 @@ rbac_current_grants(RbacSubjectKind *kind, const char **name)
 			*name = g->name;
 	}
 	return g;
+}
+
+/* See identity.h. */
+RbacGrants *
+rbac_statement_grants(void)
+{
+	uint64		statement = rbac_cache_statement();
+	Oid			role = GetUserId();
+	uint64		sv;
+	RbacGrants *g;
+
+	if (IsParallelWorker())
+		return rbac_current_grants(NULL, NULL);
+	sv = rbac_session_version();
+	for (int i = 0; i < STATEMENT_CAPTURES; i++)
+		if (captures[i].statement == statement && captures[i].role == role &&
+			captures[i].session_version == sv)
+			return captures[i].grants;
+	g = rbac_current_grants(NULL, NULL);
+	if (g != NULL)
+		rbac_cache_hold(g);
+	captures[next_capture].statement = statement;
+	captures[next_capture].role = role;
+	captures[next_capture].session_version = sv;
+	captures[next_capture].grants = g;
+	next_capture = (next_capture + 1) % STATEMENT_CAPTURES;
+	return g;
+}
+
+/*
+ * ExecutorStart hook: before a statement that needs parallel mode starts (settings
+ * cannot change in parallel mode), capture its subject's grants and hand them to
+ * its workers.  Only where the extension is installed.
+ */
+static void
+identity_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (queryDesc->plannedstmt->parallelModeNeeded &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		!IsInParallelMode() && !IsParallelWorker() && IsTransactionState() &&
+		rbac_cache_extension_present())
+	{
+		RbacGrants *g;
+
+		rbac_cache_begin();
+		g = rbac_statement_grants();
+		rbac_decision_publish(GetUserId(), g, rbac_tree_pinned_version());
+	}
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/* See identity.h. */
+void
+rbac_identity_init(void)
+{
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = identity_executor_start;
 }

@@ -19,4 +19,19 @@
  */
 extern RbacGrants *rbac_current_grants(RbacSubjectKind *kind, const char **name);
 
+/*
+ * The current subject's grants as of the current statement: the first call of a
+ * statement decides (for a given database role and token subject), later calls
+ * of the same statement get the same grants even if a change commits meanwhile,
+ * and they stay valid until the statement ends.  In a parallel worker, the
+ * leader's.  Row-level security judges with these: one judgement per statement.
+ */
+extern RbacGrants *rbac_statement_grants(void);
+
+/*
+ * Installs the ExecutorStart hook that hands a parallel statement's judgement to
+ * its workers (decision.h); once per backend, from _PG_init.
+ */
+extern void rbac_identity_init(void);
+
 #endif							/* RUNAI_RBAC_IDENTITY_H */

@@ -17,24 +17,26 @@
  * and action (once, when those arguments are constants, as they are in policies)
  * and the decision state of the current subject: whether the grant is at the root
  * (then every row passes: the per-row cost is the memo test), else the subject's
- * interval set.  The first call of a statement calls rbac_cache_begin() and
- * validates the state against the cache generation, the token-session version,
- * the current database role and the earliest expiry of the subject's rules; later
- * calls of the statement only check that the generation and the role are the same
- * (so a subject's permissions are judged once per statement, as of its start).
- * The last scope looked up and its answer are remembered too, because index scans
- * return the rows of one scope together.
+ * set of granting nodes.  One judgement per statement: the state comes from
+ * rbac_statement_grants() -- the grants of the statement's first check, or the
+ * leader's in a parallel worker -- and is computed once per statement and
+ * database role; a change that commits during the statement, or an invalidation
+ * that arrives while it runs, does not change its answers.  The last scope looked
+ * up and its answer are remembered too, because index scans return the rows of
+ * one scope together.
  *
  * Planner support (runai_internal.rls_support).  For the current subject at plan
  * time:
  *  - SupportRequestSimplify: when it is granted the action at the root, a policy's
  *    check becomes the one-time test (SELECT runai_internal.rls_gate(...)), an
  *    InitPlan: the scan runs without a per-row filter, like the unprotected table's;
- *  - SupportRequestSelectivity: the fraction of the scope tree it may see;
+ *  - SupportRequestSelectivity: the fraction of the table's rows it may see,
+ *    from the statistics of the key column (rls_estimate);
  *  - SupportRequestCost: the per-row cost of the check;
- *  - SupportRequestIndexCondition: when it sees at most RLS_INDEX_MAX_FRACTION of
- *    the tree, `key = ANY(runai_internal.rls_..._keys(...))`, a lossy condition (the
- *    check stays as a filter) whose array the executor computes once per scan.
+ *  - SupportRequestIndexCondition: `key = ANY(runai_internal.rls_..._keys(...))`, a lossy
+ *    condition (the check stays as a filter) whose array the executor computes
+ *    once per scan; the planner takes it when its cost says it pays (see
+ *    RLS_INDEX_MAX_KEYS for the only limit).
  * The array holds every scope the check accepts at run time, except that a grant
  * at the root also accepts rows whose scope is not in the tree; the condition is
  * therefore never offered to such a subject.
@@ -64,9 +66,11 @@
 #include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_collation_d.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -97,13 +101,19 @@
 #include "types.h"
 
 /*
- * Offer the index condition only to a subject that may see at most this fraction
- * of the scope tree.  Beyond a few per cent of the rows a sequential scan is as
- * fast, and the planner would pay for a long array twice: it evaluates the array
- * function while planning to estimate the condition, element by element, and
- * btree costing still assumes 10 elements for an array that is not a constant.
+ * The index condition is offered to every subject not granted the action at the
+ * root, and the planner chooses it or not by its cost, from the table's
+ * statistics: the selectivity of `key = ANY(keys)` is what scalararraysel makes
+ * of the array, which the planner computes by calling the (STABLE) key function
+ * while planning.  That costs planning time per key (an estimate of each element
+ * against the most common values), so a subject with more keys than this is not
+ * offered the condition: its scan reads so much of the table, or descends the
+ * index so many times, that a sequential scan with the per-row check is the
+ * better plan anyway.  (btcostestimate assumes 10 elements for an array that is
+ * not a constant; the number of index descents it charges is therefore too low
+ * for many keys and slightly too high for one: small against the heap pages.)
  */
-#define RLS_INDEX_MAX_FRACTION	0.02
+#define RLS_INDEX_MAX_KEYS	2000
 
 /* How a protected column holds the row's scope. */
 typedef enum RlsKeyKind
@@ -126,23 +136,47 @@ typedef struct RlsMemo
 	uint8		scope_type;
 	/* what the decision state was computed for */
 	bool		state_valid;
-	TimestampTz stmt_ts;		/* the statement it was validated in */
+	TimestampTz stmt_ts;		/* the statement it was computed in */
 	LocalTransactionId stmt_lxid;
-	uint64		generation;		/* rbac_cache_generation() */
-	uint64		session_version;	/* rbac_session_version() */
 	Oid			userid;			/* GetUserId() */
-	TimestampTz next_expiry;	/* when a rule of the subject expires */
 	/* the decision state */
 	bool		all;			/* granted at the root: every row passes */
-	const RbacInterval *iv;		/* else these intervals (cache memory) */
-	size_t		niv;
+	const uint32 *ids;			/* else these granting nodes (held grants) */
+	size_t		nids;
 	/* the last scope looked up and the answer */
 	bool		last_valid;
 	bool		last_answer;
 	uint8		last_type;
 	uint8		last_len;
 	char		last_id[RBAC_SCOPE_ID_MAXLEN];
+	/* the statement's answers by scope (RlsSeen), NULL until needed */
+	struct RlsSeen *seen;
+	uint32		seen_mask;
+	uint32		seen_n;
 } RlsMemo;
+
+/*
+ * The answers of a statement by scope: the statement's grants and tree version
+ * are fixed, so each distinct scope of the scanned rows is looked up once (a
+ * sequential scan meets the rows of many scopes in turn).  An open-addressing
+ * table in the call site's memory, grown up to RLS_SEEN_MAX slots, dropped when
+ * the next statement begins.  Entries are small, so that the table stays in the
+ * processor's cache: ids longer than RLS_SEEN_IDLEN (uuids) are not kept.
+ */
+#define RLS_SEEN_IDLEN	24
+
+typedef struct RlsSeen
+{
+	uint32		hash;
+	bool		used;
+	bool		answer;
+	uint8		type;
+	uint8		len;
+	char		id[RLS_SEEN_IDLEN];
+} RlsSeen;
+
+#define RLS_SEEN_MIN	64
+#define RLS_SEEN_MAX	32768	/* slots (32 bytes each), half of them used at most */
 
 /* A check call as the planner sees it, with constant arguments resolved. */
 typedef struct RlsCall
@@ -267,15 +301,14 @@ rls_memo(FunctionCallInfo fcinfo, int first_name_arg, bool has_scope_type)
 	int			resource_arg = first_name_arg + (has_scope_type ? 1 : 0);
 
 	/*
-	 * The common case, every row after the first of a statement: validated in
-	 * this statement, and neither the cache (whose rbac_cache_begin() only acts
-	 * once per statement) nor the role changed since.  Rules are judged at the
-	 * statement's start, so they cannot expire meanwhile.
+	 * The common case, every row after the first of a statement: computed in this
+	 * statement for this role.  The statement's judgement stands for its whole
+	 * length (rbac_statement_grants): a change that commits meanwhile, or an
+	 * invalidation that arrives, does not change what it answers.
 	 */
 	if (likely(m != NULL && m->state_valid && m->args_const &&
 			   m->stmt_ts == GetCurrentStatementStartTimestamp() &&
 			   m->stmt_lxid == MyProc->lxid &&
-			   m->generation == rbac_cache_generation() &&
 			   m->userid == GetUserId()))
 		return m;
 
@@ -308,54 +341,113 @@ rls_memo(FunctionCallInfo fcinfo, int first_name_arg, bool has_scope_type)
 	}
 
 	if (!m->state_valid ||
-		m->generation != rbac_cache_generation() ||
-		m->session_version != rbac_session_version() ||
-		m->userid != GetUserId() ||
-		rbac_cache_now() >= m->next_expiry)
+		m->stmt_ts != GetCurrentStatementStartTimestamp() ||
+		m->stmt_lxid != MyProc->lxid ||
+		m->userid != GetUserId())
 	{
-		/* taken before the lookup: an invalidation during a rebuild is seen next time */
-		uint64		generation = rbac_cache_generation();
-		RbacGrants *g = rbac_current_grants(NULL, NULL);
+		RbacGrants *g = rbac_statement_grants();
 
-		m->generation = generation;
 		m->stmt_ts = GetCurrentStatementStartTimestamp();
 		m->stmt_lxid = MyProc->lxid;
-		m->session_version = rbac_session_version();
 		m->userid = GetUserId();
-		m->next_expiry = g != NULL ? g->next_expiry : DT_NOEND;
 		m->all = g != NULL && rbac_grants_cover_all(g, m->rt, m->action);
-		m->iv = NULL;
-		m->niv = 0;
+		m->ids = NULL;
+		m->nids = 0;
 		if (g != NULL && !m->all)
-			m->iv = rbac_grants_intervals(g, m->rt, m->action, &m->niv);
+			m->ids = rbac_grants_nodes(g, m->rt, m->action, &m->nids);
 		m->last_valid = false;
+		if (m->seen != NULL)
+			pfree(m->seen);
+		m->seen = NULL;
+		m->seen_n = 0;
 		m->state_valid = true;
-	}
-	else
-	{
-		m->stmt_ts = GetCurrentStatementStartTimestamp();
-		m->stmt_lxid = MyProc->lxid;
 	}
 	return m;
 }
 
+/* The slot of (type, id) in the statement's answers: its entry or an empty one. */
+static RlsSeen *
+rls_seen_slot(RlsSeen *tab, uint32 mask, uint32 h, uint8 type, const char *id, size_t idlen)
+{
+	for (uint32 i = h & mask;; i = (i + 1) & mask)
+	{
+		RlsSeen    *e = &tab[i];
+
+		if (!e->used ||
+			(e->hash == h && e->type == type && e->len == idlen && memcmp(e->id, id, idlen) == 0))
+			return e;
+	}
+}
+
+/* Remembers an answer of the statement (unless the table is full). */
+static void
+rls_seen_add(RlsMemo *m, MemoryContext cxt, uint32 h, uint8 type, const char *id,
+			 size_t idlen, bool answer)
+{
+	RlsSeen    *e;
+
+	if (idlen > RLS_SEEN_IDLEN)
+		return;
+	if (m->seen == NULL || (m->seen_n + 1) * 2 > m->seen_mask + 1)
+	{
+		uint32		cap = m->seen == NULL ? RLS_SEEN_MIN : (m->seen_mask + 1) * 2;
+		RlsSeen    *tab;
+
+		if (cap > RLS_SEEN_MAX)
+			return;
+		tab = MemoryContextAllocZero(cxt, sizeof(RlsSeen) * cap);
+		if (m->seen != NULL)
+		{
+			for (uint32 i = 0; i <= m->seen_mask; i++)
+				if (m->seen[i].used)
+					*rls_seen_slot(tab, cap - 1, m->seen[i].hash, m->seen[i].type,
+								   m->seen[i].id, m->seen[i].len) = m->seen[i];
+			pfree(m->seen);
+		}
+		m->seen = tab;
+		m->seen_mask = cap - 1;
+	}
+	e = rls_seen_slot(m->seen, m->seen_mask, h, type, id, idlen);
+	e->used = true;
+	e->hash = h;
+	e->type = type;
+	e->len = (uint8) idlen;
+	memcpy(e->id, id, idlen);
+	e->answer = answer;
+	m->seen_n++;
+}
+
 /* Is the scope <type>/<id> granted by the memo's decision state? */
 static bool
-rls_allowed(RlsMemo *m, uint8 type, const char *id, size_t idlen)
+rls_allowed(RlsMemo *m, MemoryContext cxt, uint8 type, const char *id, size_t idlen)
 {
-	int			node;
+	RbacChain	chain;
 	bool		answer;
+	uint32		h;
 
 	if (m->all)
 		return true;
-	if (m->niv == 0 || idlen > RBAC_SCOPE_ID_MAXLEN)
+	if (m->nids == 0 || idlen > RBAC_SCOPE_ID_MAXLEN)
 		return false;
 	if (m->last_valid && m->last_type == type && m->last_len == idlen &&
 		memcmp(m->last_id, id, idlen) == 0)
 		return m->last_answer;
 
-	node = rbac_cache_scope_node(type, id, idlen);
-	answer = node >= 0 && rbac_intervals_contain(m->iv, m->niv, (uint32) node);
+	h = hash_bytes((const unsigned char *) id, (int) idlen) ^ type;
+	if (m->seen != NULL && idlen <= RLS_SEEN_IDLEN)
+	{
+		RlsSeen    *e = rls_seen_slot(m->seen, m->seen_mask, h, type, id, idlen);
+
+		if (e->used)
+		{
+			answer = e->answer;
+			goto done;
+		}
+	}
+	rbac_tree_chain(type, id, idlen, &chain);
+	answer = rbac_nodeset_covers(m->ids, m->nids, &chain);
+	rls_seen_add(m, cxt, h, type, id, idlen, answer);
+done:
 
 	m->last_type = type;
 	m->last_len = (uint8) idlen;
@@ -374,10 +466,10 @@ rbac_rls_check_scope(PG_FUNCTION_ARGS)
 
 	if (m->all)
 		PG_RETURN_BOOL(true);
-	if (m->niv == 0)
+	if (m->nids == 0)
 		PG_RETURN_BOOL(false);
 	s = PG_GETARG_RBAC_SCOPE_PP(0);
-	PG_RETURN_BOOL(rls_allowed(m, rbac_scope_type_of(s), rbac_scope_id_of(s),
+	PG_RETURN_BOOL(rls_allowed(m, fcinfo->flinfo->fn_mcxt, rbac_scope_type_of(s), rbac_scope_id_of(s),
 							   rbac_scope_idlen_of(s)));
 }
 
@@ -390,10 +482,10 @@ rbac_rls_check_text(PG_FUNCTION_ARGS)
 
 	if (m->all)
 		PG_RETURN_BOOL(true);
-	if (m->niv == 0)
+	if (m->nids == 0)
 		PG_RETURN_BOOL(false);
 	id = PG_GETARG_TEXT_PP(0);
-	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+	PG_RETURN_BOOL(rls_allowed(m, fcinfo->flinfo->fn_mcxt, m->scope_type, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 }
 
 /* runai_internal.rls_check(id integer, scope_type, resource, action) */
@@ -406,10 +498,10 @@ rbac_rls_check_int4(PG_FUNCTION_ARGS)
 
 	if (m->all)
 		PG_RETURN_BOOL(true);
-	if (m->niv == 0)
+	if (m->nids == 0)
 		PG_RETURN_BOOL(false);
 	len = pg_ltoa(PG_GETARG_INT32(0), buf);
-	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, len));
+	PG_RETURN_BOOL(rls_allowed(m, fcinfo->flinfo->fn_mcxt, m->scope_type, buf, len));
 }
 
 /* runai_internal.rls_check(id bigint, scope_type, resource, action) */
@@ -422,10 +514,10 @@ rbac_rls_check_int8(PG_FUNCTION_ARGS)
 
 	if (m->all)
 		PG_RETURN_BOOL(true);
-	if (m->niv == 0)
+	if (m->nids == 0)
 		PG_RETURN_BOOL(false);
 	len = pg_lltoa(PG_GETARG_INT64(0), buf);
-	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, len));
+	PG_RETURN_BOOL(rls_allowed(m, fcinfo->flinfo->fn_mcxt, m->scope_type, buf, len));
 }
 
 /* Writes the canonical text form of a uuid (36 lower-case characters) to buf. */
@@ -453,10 +545,10 @@ rbac_rls_check_uuid(PG_FUNCTION_ARGS)
 
 	if (m->all)
 		PG_RETURN_BOOL(true);
-	if (m->niv == 0)
+	if (m->nids == 0)
 		PG_RETURN_BOOL(false);
 	rls_uuid_text(PG_GETARG_UUID_P(0), buf);
-	PG_RETURN_BOOL(rls_allowed(m, m->scope_type, buf, sizeof(buf)));
+	PG_RETURN_BOOL(rls_allowed(m, fcinfo->flinfo->fn_mcxt, m->scope_type, buf, sizeof(buf)));
 }
 
 /*
@@ -541,6 +633,97 @@ rls_parse_uuid(const char *s, size_t len, pg_uuid_t *out)
 	return true;
 }
 
+/*
+ * The granting nodes of a slot that the statement sees and that no other granting
+ * node is above (palloc'd): the roots of the granted subtrees.
+ */
+static uint32 *
+rls_top_nodes(const uint32 *ids, size_t n, size_t *ntop)
+{
+	uint32	   *top = palloc(sizeof(uint32) * Max(n, 1));
+	size_t		k = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		RbacScopeKey key;
+		RbacChain	c;
+
+		if (!rbac_tree_node_key(ids[i], &key))
+			continue;
+		rbac_tree_chain(key.type, key.id, key.idlen, &c);
+		/* not in the statement's tree (deleted, or not yet created) */
+		if (c.depth == 0 || c.ids[0] != ids[i])
+			continue;
+		if (rbac_nodeset_covers_above(ids, n, &c))
+			continue;
+		top[k++] = ids[i];
+	}
+	*ntop = k;
+	return top;
+}
+
+/* Collects the index keys of scopes (rbac_tree_walk's visitor). */
+typedef struct RlsKeyCollector
+{
+	RlsKeyKind	kind;
+	Datum	   *keys;
+	int			n;
+	int			cap;
+} RlsKeyCollector;
+
+static bool
+rls_collect_key(const RbacScopeKey *k, void *arg)
+{
+	RlsKeyCollector *kc = arg;
+	Datum		key;
+
+	switch (kc->kind)
+	{
+		case RLS_KEY_SCOPE:
+			key = rbac_scope_make((RbacScopeType) k->type, k->id, k->idlen);
+			break;
+		case RLS_KEY_TEXT:
+			key = PointerGetDatum(cstring_to_text_with_len(k->id, (int) k->idlen));
+			break;
+		case RLS_KEY_INT4:
+			{
+				int64		v;
+
+				if (!rls_parse_int64(k->id, k->idlen, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
+					return true;
+				key = Int32GetDatum((int32) v);
+				break;
+			}
+		case RLS_KEY_INT8:
+			{
+				int64		v;
+
+				if (!rls_parse_int64(k->id, k->idlen, &v))
+					return true;
+				key = Int64GetDatum(v);
+				break;
+			}
+		case RLS_KEY_UUID:
+			{
+				pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+				if (!rls_parse_uuid(k->id, k->idlen, u))
+					return true;
+				key = UUIDPGetDatum(u);
+				break;
+			}
+		default:
+			elog(ERROR, "unexpected key kind %d", (int) kc->kind);
+	}
+	if (kc->n == kc->cap)
+	{
+		kc->cap *= 2;
+		kc->keys = repalloc_huge(kc->keys, kc->cap * sizeof(Datum));
+	}
+	kc->keys[kc->n++] = key;
+	return true;
+}
+
 /* Element type information of a key array function's result, kept in fn_extra. */
 typedef struct RlsKeysInfo
 {
@@ -574,11 +757,9 @@ rbac_rls_keys(PG_FUNCTION_ARGS)
 				action;
 	uint8		scope_type = 0;
 	RbacGrants *g;
-	const RbacInterval *iv = NULL;
-	size_t		niv = 0;
-	Datum	   *keys;
-	int			nkeys = 0;
-	int			cap = 16;
+	const uint32 *ids = NULL;
+	size_t		nids = 0;
+	RlsKeyCollector kc;
 
 	if (info == NULL)
 	{
@@ -616,75 +797,25 @@ rbac_rls_keys(PG_FUNCTION_ARGS)
 	rt = rls_resource_or_error(PG_GETARG_TEXT_PP(by_id ? 1 : 0));
 	action = rls_action_or_error(PG_GETARG_TEXT_PP(by_id ? 2 : 1));
 
-	g = rbac_current_grants(NULL, NULL);
+	g = rbac_statement_grants();
 	if (g != NULL && rbac_grants_cover_all(g, rt, action))
 		rls_stale_plan(PG_GETARG_TEXT_PP(by_id ? 1 : 0), PG_GETARG_TEXT_PP(by_id ? 2 : 1));
 	if (g != NULL)
-		iv = rbac_grants_intervals(g, rt, action, &niv);
+		ids = rbac_grants_nodes(g, rt, action, &nids);
 
-	keys = palloc(cap * sizeof(Datum));
-	for (size_t i = 0; i < niv; i++)
+	kc.kind = info->kind;
+	kc.n = 0;
+	kc.cap = 16;
+	kc.keys = palloc(kc.cap * sizeof(Datum));
+	if (nids > 0)
 	{
-		for (uint32 node = iv[i].lo; node <= iv[i].hi; node++)
-		{
-			uint8		type;
-			const char *id;
-			size_t		idlen;
-			int			parent,
-						end;
-			Datum		key;
+		size_t		ntop;
+		uint32	   *top = rls_top_nodes(ids, nids, &ntop);
 
-			rbac_cache_node((int) node, &type, &id, &idlen, &parent, &end);
-			if (by_id && type != scope_type)
-				continue;
-			switch (info->kind)
-			{
-				case RLS_KEY_SCOPE:
-					key = rbac_scope_make((RbacScopeType) type, id, idlen);
-					break;
-				case RLS_KEY_TEXT:
-					key = PointerGetDatum(cstring_to_text_with_len(id, (int) idlen));
-					break;
-				case RLS_KEY_INT4:
-					{
-						int64		v;
-
-						if (!rls_parse_int64(id, idlen, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
-							continue;
-						key = Int32GetDatum((int32) v);
-						break;
-					}
-				case RLS_KEY_INT8:
-					{
-						int64		v;
-
-						if (!rls_parse_int64(id, idlen, &v))
-							continue;
-						key = Int64GetDatum(v);
-						break;
-					}
-				case RLS_KEY_UUID:
-					{
-						pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
-
-						if (!rls_parse_uuid(id, idlen, u))
-							continue;
-						key = UUIDPGetDatum(u);
-						break;
-					}
-				default:
-					elog(ERROR, "unexpected key kind %d", (int) info->kind);
-			}
-			if (nkeys == cap)
-			{
-				cap *= 2;
-				keys = repalloc(keys, cap * sizeof(Datum));
-			}
-			keys[nkeys++] = key;
-		}
+		for (size_t i = 0; i < ntop; i++)
+			rbac_tree_walk(top[i], by_id ? scope_type : -1, rls_collect_key, &kc);
 	}
-
-	PG_RETURN_ARRAYTYPE_P(construct_array(keys, nkeys, info->elemtype, info->elmlen,
+	PG_RETURN_ARRAYTYPE_P(construct_array(kc.keys, kc.n, info->elemtype, info->elmlen,
 										  info->elmbyval, info->elmalign));
 }
 
@@ -759,36 +890,143 @@ rls_parse_call(List *args, RlsCall *call)
 	return true;
 }
 
+/* What the planner is told about a check for the current subject. */
+typedef struct RlsEstimate
+{
+	bool		all;			/* granted at the root: every row */
+	double		nkeys;			/* scopes in the key array (an estimate) */
+	Selectivity sel;			/* fraction of the table's rows it may see */
+} RlsEstimate;
+
+/* Is the value of the key column (a runai.scope, or an id) granted by ids? */
+static bool
+rls_value_allowed(const RlsCall *call, Datum v, const uint32 *ids, size_t n)
+{
+	RbacChain	chain;
+	char		buf[Max(MAXINT8LEN + 1, 36)];
+	int			len;
+
+	switch (call->kind)
+	{
+		case RLS_KEY_SCOPE:
+			{
+				struct varlena *s = DatumGetRbacScopePP(v);
+
+				rbac_tree_chain(rbac_scope_type_of(s), rbac_scope_id_of(s),
+								rbac_scope_idlen_of(s), &chain);
+				break;
+			}
+		case RLS_KEY_TEXT:
+			{
+				text	   *t = DatumGetTextPP(v);
+
+				rbac_tree_chain(call->scope_type, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &chain);
+				break;
+			}
+		case RLS_KEY_INT4:
+			len = pg_ltoa(DatumGetInt32(v), buf);
+			rbac_tree_chain(call->scope_type, buf, len, &chain);
+			break;
+		case RLS_KEY_INT8:
+			len = pg_lltoa(DatumGetInt64(v), buf);
+			rbac_tree_chain(call->scope_type, buf, len, &chain);
+			break;
+		case RLS_KEY_UUID:
+			rls_uuid_text(DatumGetUUIDP(v), buf);
+			rbac_tree_chain(call->scope_type, buf, 36, &chain);
+			break;
+		default:
+			return false;
+	}
+	return rbac_nodeset_covers(ids, n, &chain);
+}
+
 /*
- * The fraction of the scope tree where the current subject may do the call's
- * action; *all is set when it may everywhere (a grant at the root).
+ * Estimates, from the table's statistics, how many rows the current subject may
+ * see through the check: what PostgreSQL would estimate for
+ * `key = ANY(<the subject's keys>)` (scalararraysel summing var_eq_const over
+ * distinct keys), computed without building the array: the most common values
+ * the subject is granted count with their frequency, every other key it is
+ * granted with the frequency of an average value outside that list.  The number
+ * of keys comes from the tree's counts of scopes below each granted scope.
  */
-static double
-rls_visible_fraction(const RlsCall *call, bool *all)
+static void
+rls_estimate(PlannerInfo *root, const RlsCall *call, int varRelid, RlsEstimate *est)
 {
 	RbacGrants *g;
-	const RbacInterval *iv;
-	size_t		niv;
-	double		nodes = 0;
-	int			total;
+	const uint32 *ids;
+	size_t		nids,
+				ntop;
+	uint32	   *top;
+	VariableStatData vardata;
+	double		nd;
+	bool		isdefault;
+	Selectivity sel = 0,
+				other;
+	double		nmatched = 0;
 
-	*all = false;
+	memset(est, 0, sizeof(*est));
 	rbac_cache_begin();
-	g = rbac_current_grants(NULL, NULL);
+	g = rbac_statement_grants();
 	if (g == NULL)
-		return 0.0;
+		return;
 	if (rbac_grants_cover_all(g, call->rt, call->action))
 	{
-		*all = true;
-		return 1.0;
+		est->all = true;
+		est->sel = 1.0;
+		return;
 	}
-	total = rbac_cache_node_count();
-	if (total <= 0)
-		return 0.0;
-	iv = rbac_grants_intervals(g, call->rt, call->action, &niv);
-	for (size_t i = 0; i < niv; i++)
-		nodes += (double) iv[i].hi - (double) iv[i].lo + 1;
-	return Min(nodes / total, 1.0);
+	ids = rbac_grants_nodes(g, call->rt, call->action, &nids);
+	if (nids == 0)
+		return;
+	top = rls_top_nodes(ids, nids, &ntop);
+	for (size_t i = 0; i < ntop; i++)
+		est->nkeys += rbac_tree_count_below(top[i],
+											call->kind == RLS_KEY_SCOPE ? -1 : call->scope_type);
+	if (est->nkeys <= 0 || root == NULL)
+		return;
+
+	examine_variable(root, call->key, varRelid, &vardata);
+	nd = get_variable_numdistinct(&vardata, &isdefault);
+	other = nd > 0 ? 1.0 / nd : DEFAULT_EQ_SEL;
+	if (HeapTupleIsValid(vardata.statsTuple))
+	{
+		Form_pg_statistic stats = (Form_pg_statistic) GETSTRUCT(vardata.statsTuple);
+		AttStatsSlot sslot;
+		double		sumcommon = 0,
+					nullfrac = stats->stanullfrac;
+
+		if (get_attstatsslot(&sslot, vardata.statsTuple, STATISTIC_KIND_MCV, InvalidOid,
+							 ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
+		{
+			double		least = 1.0;
+
+			for (int i = 0; i < sslot.nvalues; i++)
+			{
+				sumcommon += sslot.numbers[i];
+				least = Min(least, sslot.numbers[i]);
+				if (rls_value_allowed(call, sslot.values[i], ids, nids))
+				{
+					sel += sslot.numbers[i];
+					nmatched++;
+				}
+			}
+			/* as var_eq_const: the rest shared by the other distinct values */
+			other = 1.0 - sumcommon - nullfrac;
+			CLAMP_PROBABILITY(other);
+			if (nd > sslot.nvalues)
+				other /= nd - sslot.nvalues;
+			else
+				other = 0;
+			if (sslot.nvalues > 0 && other > least)
+				other = least;
+			free_attstatsslot(&sslot);
+		}
+	}
+	ReleaseVariableStats(vardata);
+	sel += Max(0, est->nkeys - nmatched) * other;
+	CLAMP_PROBABILITY(sel);
+	est->sel = sel;
 }
 
 /* The key array function of each key kind. */
@@ -1004,18 +1242,18 @@ rbac_rls_gate(PG_FUNCTION_ARGS)
 	int			rt,
 				action;
 	RbacGrants *g;
-	size_t		niv = 0;
+	size_t		nids = 0;
 
 	rbac_cache_begin();
 	rt = rls_resource_or_error(PG_GETARG_TEXT_PP(0));
 	action = rls_action_or_error(PG_GETARG_TEXT_PP(1));
-	g = rbac_current_grants(NULL, NULL);
+	g = rbac_statement_grants();
 	if (g == NULL)
 		PG_RETURN_BOOL(false);
 	if (rbac_grants_cover_all(g, rt, action))
 		PG_RETURN_BOOL(true);
-	(void) rbac_grants_intervals(g, rt, action, &niv);
-	if (niv == 0)
+	(void) rbac_grants_nodes(g, rt, action, &nids);
+	if (nids == 0)
 		PG_RETURN_BOOL(false);
 	rls_stale_plan(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1));
 }
@@ -1028,8 +1266,7 @@ rbac_rls_support(PG_FUNCTION_ARGS)
 {
 	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
 	RlsCall		call;
-	bool		all;
-	double		frac;
+	RlsEstimate est;
 
 	rbac_cache_begin();
 	if (IsA(rawreq, SupportRequestSimplify))
@@ -1050,8 +1287,8 @@ rbac_rls_support(PG_FUNCTION_ARGS)
 		if (req->is_join || !rls_parse_call(req->args, &call))
 			PG_RETURN_POINTER(NULL);
 		rls_add_plan_dependencies(req->root);
-		frac = rls_visible_fraction(&call, &all);
-		req->selectivity = frac;
+		rls_estimate(req->root, &call, req->varRelid, &est);
+		req->selectivity = est.sel;
 		CLAMP_PROBABILITY(req->selectivity);
 		PG_RETURN_POINTER(req);
 	}
@@ -1063,10 +1300,14 @@ rbac_rls_support(PG_FUNCTION_ARGS)
 			!rls_parse_call(((FuncExpr *) req->node)->args, &call))
 			PG_RETURN_POINTER(NULL);
 		/* (asked many times per plan: the selectivity request added the dependencies) */
-		(void) rls_visible_fraction(&call, &all);
-		/* a grant at the root: one memo test; else a hash probe and a search */
-		req->startup = 0;
-		req->per_tuple = cpu_operator_cost * (all ? 1 : 2);
+		{
+			RbacGrants *g = rbac_statement_grants();
+			bool		all = g != NULL && rbac_grants_cover_all(g, call.rt, call.action);
+
+			/* a grant at the root: one memo test; else a lookup and a search */
+			req->startup = 0;
+			req->per_tuple = cpu_operator_cost * (all ? 1 : 2);
+		}
 		PG_RETURN_POINTER(req);
 	}
 	else if (IsA(rawreq, SupportRequestIndexCondition))
@@ -1078,8 +1319,8 @@ rbac_rls_support(PG_FUNCTION_ARGS)
 			!rls_parse_call(((FuncExpr *) req->node)->args, &call))
 			PG_RETURN_POINTER(NULL);
 		rls_add_plan_dependencies(req->root);
-		frac = rls_visible_fraction(&call, &all);
-		if (all || frac > RLS_INDEX_MAX_FRACTION)
+		rls_estimate(req->root, &call, req->index->rel->relid, &est);
+		if (est.all || est.nkeys > RLS_INDEX_MAX_KEYS)
 			PG_RETURN_POINTER(NULL);
 		cond = rls_index_condition(req, &call);
 		PG_RETURN_POINTER(cond);

@@ -12,9 +12,12 @@
 #include "bindings.h"
 #include "cache.h"
 #include "catalog.h"
+#include "decision.h"
 #include "hints.h"
+#include "identity.h"
 #include "lockout.h"
 #include "rls.h"
+#include "scopetree.h"
 #include "session.h"
 
 PG_MODULE_MAGIC;
@@ -24,9 +27,10 @@ extern int	rbac_cache_max_subjects;
 void		_PG_init(void);
 
 /*
- * Registers the GUCs, the invalidation callbacks and the hooks, once per backend
- * (and once in the postmaster when preloaded, where the lockout also requests its
- * shared memory).
+ * Registers the GUCs, the shared scope tree (its shared memory when preloaded, in
+ * the postmaster, where the lockout also requests its shared memory; its
+ * transaction callbacks), the invalidation callbacks and the hooks, once per
+ * backend.
  */
 void
 _PG_init(void)
@@ -39,9 +43,12 @@ _PG_init(void)
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	rbac_catalog_init();
+	rbac_tree_init();
 	rbac_cache_init();
 	rbac_session_init();
 	rbac_lockout_init();
+	rbac_decision_init();
+	rbac_identity_init();
 	rbac_rls_init();
 	rbac_hints_init();
 	rbac_bindings_init();

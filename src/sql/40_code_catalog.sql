@@ -65,6 +65,23 @@ CREATE OR REPLACE TRIGGER restore_system BEFORE INSERT ON runai_internal.scopes
 ALTER TABLE runai_internal.scopes ENABLE ALWAYS TRIGGER restore_system;
 
 -- ---------------------------------------------------------------------------
+-- The scope tree every backend shares (src/scopetree.c)
+-- ---------------------------------------------------------------------------
+
+-- These triggers record a transaction's changes of the scopes: its own lookups see
+-- them at once, and its commit applies them to the tree in shared memory.
+CREATE OR REPLACE FUNCTION runai_internal.scope_tree_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'rbac_tree_trigger' LANGUAGE C;
+COMMENT ON FUNCTION runai_internal.scope_tree_trigger() IS
+  'Trigger: records the transaction''s changes of the scope tree for the tree every session shares; refuses to change a scope''s key or parent.';
+CREATE OR REPLACE TRIGGER scope_tree AFTER INSERT OR UPDATE OR DELETE ON runai_internal.scopes
+  FOR EACH ROW EXECUTE FUNCTION runai_internal.scope_tree_trigger();
+ALTER TABLE runai_internal.scopes ENABLE ALWAYS TRIGGER scope_tree;
+CREATE OR REPLACE TRIGGER scope_tree_truncate AFTER TRUNCATE ON runai_internal.scopes
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.scope_tree_trigger();
+ALTER TABLE runai_internal.scopes ENABLE ALWAYS TRIGGER scope_tree_truncate;
+
+-- ---------------------------------------------------------------------------
 -- Cache invalidation
 -- ---------------------------------------------------------------------------
 

@@ -276,10 +276,11 @@ COMMENT ON FUNCTION runai.permitted_scopes(text, text) IS
 -- Introspection of the per-backend decision cache.
 CREATE OR REPLACE FUNCTION runai.cache_stats(OUT subjects bigint, OUT max_subjects bigint, OUT scopes bigint,
                                              OUT tree_bytes bigint, OUT subject_bytes bigint,
-                                             OUT largest_subject_bytes bigint)
+                                             OUT largest_subject_bytes bigint, OUT shared_tree boolean,
+                                             OUT shared_tree_bytes bigint, OUT private_bytes bigint)
 AS 'MODULE_PATHNAME', 'rbac_cache_stats_sql' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION runai.cache_stats() IS
-  'This backend''s permission cache: subjects cached (at most runai.cache_max_subjects), scopes in the tree, and the memory used by the tree, by all subjects and by the largest one.';
+  'This backend''s permission cache: subjects cached (at most runai.cache_max_subjects), scopes in the tree, this backend''s memory for the tree, for all subjects and for the largest one; whether the scope tree is shared (runai_rbac preloaded) and its shared memory; and everything this backend keeps.';
 
 CREATE OR REPLACE FUNCTION runai.my_permissions()
 RETURNS TABLE (resource_type text, actions runai.actionset, scope runai.scope)

@@ -16,6 +16,7 @@ BEGIN
                  ('invalidate', 'runai_internal.users'), ('invalidate', 'runai_internal.group_members'),
                  ('invalidate', 'runai_internal.db_role_bindings'), ('invalidate', 'runai_internal.applications'),
                  ('invalidate', 'runai_internal.sessions'),
+                 ('scope_tree', 'runai_internal.scopes'), ('scope_tree_truncate', 'runai_internal.scopes'),
                  ('refuse_update', 'runai_internal.access_rules'),
                  ('append_only', 'runai_internal.events'), ('append_only_truncate', 'runai_internal.events'),
                  ('refuse_change', 'runai_internal.roles'), ('refuse_truncate', 'runai_internal.roles'),

@@ -24,7 +24,7 @@ fi
 total_passed=0
 total_failed=0
 status=0
-for t in parse:src/parse.c intervals:src/intervals.c; do
+for t in parse:src/parse.c nodeset:src/nodeset.c; do
   name=${t%%:*}
   "$CC" "${warn[@]}" -O1 -g "${san[@]}" -Isrc "unit/test_$name.c" "${t#*:}" -o "$out/test_$name"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
