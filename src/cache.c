@@ -44,6 +44,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/itup.h"
+#include "access/visibilitymap.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/table.h"
@@ -546,26 +548,34 @@ typedef struct RuleSet
 	TimestampTz next_expiry;
 } RuleSet;
 
-/* Appends the unexpired rules of (subject_type, subject) to rs. */
+/*
+ * Appends the unexpired rules of (subject_type, subject) to rs, read from the
+ * index on (subject_type, subject, role_id, scope) INCLUDE (expires_at) alone
+ * where the visibility map says the heap page is all-visible (an index-only
+ * scan, as nodeIndexonlyscan.c does); other entries are checked in the heap.  A
+ * database still at 0.1.0 has the index without expires_at: the heap is read.
+ */
 static void
 collect_rules(Relation rules, Relation idx, Snapshot snap,
-			  const char *subject_type, const char *subject, RuleSet *rs)
+			  const char *subject_type, const char *subject, RuleSet *rs,
+			  Buffer *vmbuf, TupleTableSlot *heapslot)
 {
 	ScanKeyData keys[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	TupleDesc	desc = RelationGetDescr(rules);
-	AttrNumber	a_type = attnum_of(rules, "subject_type"),
-				a_subject = attnum_of(rules, "subject"),
-				a_role = attnum_of(rules, "role_id"),
-				a_scope = attnum_of(rules, "scope"),
-				a_exp = attnum_of(rules, "expires_at");
+	IndexScanDesc scan;
+	ItemPointer tid;
 	TimestampTz now = rbac_cache_now();
+	bool		expiry_in_index = IndexRelationGetNumberOfAttributes(idx) >= 5;
+	AttrNumber	a_exp = attnum_of(rules, "expires_at");
 
-	text_key(&keys[0], idx, a_type, 0, subject_type);
-	text_key(&keys[1], idx, a_subject, 1, subject);
-	scan = systable_beginscan(rules, RelationGetRelid(idx), true, snap, 2, keys);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	/* index columns: subject_type, subject, role_id, scope[, expires_at] */
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[0], F_TEXTEQ, CStringGetTextDatum(subject_type));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[1], F_TEXTEQ, CStringGetTextDatum(subject));
+	scan = index_beginscan(rules, idx, snap, 2, 0);
+	scan->xs_want_itup = true;
+	index_rescan(scan, keys, 2, NULL, 0);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
 	{
 		bool		isnull;
 		Datum		d;
@@ -573,7 +583,16 @@ collect_rules(Relation rules, Relation idx, Snapshot snap,
 		RuleRef    *r;
 		size_t		idlen;
 
-		d = heap_getattr(tup, a_exp, desc, &isnull);
+		if (!expiry_in_index || !VM_ALL_VISIBLE(rules, ItemPointerGetBlockNumber(tid), vmbuf))
+		{
+			if (!index_fetch_heap(scan, heapslot))
+				continue;		/* not visible to the snapshot */
+			d = expiry_in_index ? index_getattr(scan->xs_itup, 5, scan->xs_itupdesc, &isnull) :
+				slot_getattr(heapslot, a_exp, &isnull);
+			ExecClearTuple(heapslot);
+		}
+		else
+			d = index_getattr(scan->xs_itup, 5, scan->xs_itupdesc, &isnull);
 		if (!isnull)
 		{
 			TimestampTz exp = DatumGetTimestampTz(d);
@@ -583,7 +602,7 @@ collect_rules(Relation rules, Relation idx, Snapshot snap,
 			if (exp < rs->next_expiry)
 				rs->next_expiry = exp;
 		}
-		s = DatumGetRbacScopePP(heap_getattr(tup, a_scope, desc, &isnull));
+		s = DatumGetRbacScopePP(index_getattr(scan->xs_itup, 4, scan->xs_itupdesc, &isnull));
 		idlen = rbac_scope_idlen_of(s);
 		if (idlen > RBAC_SCOPE_ID_MAXLEN)
 			continue;
@@ -593,13 +612,13 @@ collect_rules(Relation rules, Relation idx, Snapshot snap,
 			rs->rules = repalloc_huge(rs->rules, sizeof(RuleRef) * rs->cap);
 		}
 		r = &rs->rules[rs->n++];
-		r->role = DatumGetInt16(heap_getattr(tup, a_role, desc, &isnull));
+		r->role = DatumGetInt16(index_getattr(scan->xs_itup, 3, scan->xs_itupdesc, &isnull));
 		memset(&r->scope, 0, sizeof(RbacScopeKey));
 		r->scope.type = rbac_scope_type_of(s);
 		r->scope.idlen = (uint8) idlen;
 		memcpy(r->scope.id, rbac_scope_id_of(s), idlen);
 	}
-	systable_endscan(scan);
+	index_endscan(scan);
 }
 
 /* The groups of the user with this email (palloc'd list of C strings). */
@@ -765,13 +784,21 @@ build_grants(RbacGrants *g)
 	snap = fresh_snapshot();
 	rules = table_open(rel_oid(RBAC_REL_ACCESS_RULES), AccessShareLock);
 	idx = index_open(rel_oid(RBAC_IDX_ACCESS_RULES_SUBJECT), AccessShareLock);
-	collect_rules(rules, idx, snap, stype, g->name, &rs);
-	if (g->kind == RBAC_SUBJECT_USER)
 	{
-		ListCell   *lc;
+		Buffer		vmbuf = InvalidBuffer;
+		TupleTableSlot *heapslot = table_slot_create(rules, NULL);
 
-		foreach(lc, user_groups(snap, g->name))
-			collect_rules(rules, idx, snap, "group", lfirst(lc), &rs);
+		collect_rules(rules, idx, snap, stype, g->name, &rs, &vmbuf, heapslot);
+		if (g->kind == RBAC_SUBJECT_USER)
+		{
+			ListCell   *lc;
+
+			foreach(lc, user_groups(snap, g->name))
+				collect_rules(rules, idx, snap, "group", lfirst(lc), &rs, &vmbuf, heapslot);
+		}
+		if (BufferIsValid(vmbuf))
+			ReleaseBuffer(vmbuf);
+		ExecDropSingleTupleTableSlot(heapslot);
 	}
 	index_close(idx, AccessShareLock);
 	table_close(rules, AccessShareLock);

@@ -163,7 +163,9 @@ CREATE TABLE runai_internal.access_rules (
     updated_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     expires_at   timestamptz,
     CONSTRAINT access_rules_user_lowercase CHECK (subject_type <> 'user' OR subject = pg_catalog.lower(subject)),
-    CONSTRAINT access_rules_unique UNIQUE (subject_type, subject, role_id, scope)
+    -- expires_at is included so that a subject's rules are read from this index
+    -- alone (an index-only scan, src/cache.c)
+    CONSTRAINT access_rules_unique UNIQUE (subject_type, subject, role_id, scope) INCLUDE (expires_at)
 );
 CREATE INDEX access_rules_scope_idx ON runai_internal.access_rules (scope);
 CREATE INDEX access_rules_role_idx ON runai_internal.access_rules (role_id, scope);
