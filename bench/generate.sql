@@ -9,8 +9,9 @@
 --   u2@bench.io   Department administrator of 5 departments (5,000 rows), plus 5
 --                 L1 researcher rules on projects inside them
 --   u3@bench.io   System administrator at system, plus 9 L1 researcher rules
--- and one extra user, big@bench.io, with 1,000 L1 researcher rules (the subject of
--- the "first check after a change" figure).
+-- and two extra users: big@bench.io with 1,000 L1 researcher rules (the subject of
+-- the "first check after a change" figure), and tv@bench.io, Viewer at tenant/1: a
+-- subject that sees every row without a rule at system.
 --
 -- Then the comparison tables, identical copies of runai.workloads (same rows, same
 -- physical order, same indexes):
@@ -56,7 +57,8 @@ INSERT INTO runai_internal.users (email, type, created_by, last_login)
          CASE WHEN u % 5 <> 0
               THEN timestamptz '2026-01-01 00:00:00+00' + ((u::bigint * 7919) % 25000000) * interval '1 second' END
     FROM generate_series(1, 100000) u;
-INSERT INTO runai_internal.users (email, type, created_by) VALUES ('big@bench.io', 'local', 'bench');
+INSERT INTO runai_internal.users (email, type, created_by)
+  VALUES ('big@bench.io', 'local', 'bench'), ('tv@bench.io', 'local', 'bench');
 
 -- Rule k (0..9) of user u.  Projects p = 1 + (u * 7919 + k * 1009) mod 10000 are
 -- distinct for the ten k of a user.  1% of users hold Department administrator on
@@ -92,6 +94,8 @@ INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, 
 INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
   SELECT 'user', 'big@bench.io', r.id, runai.scope('project', (10 * j + 1)::text), 'bench'
     FROM generate_series(0, 999) j, runai_internal.roles r WHERE r.name = 'L1 researcher';
+INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by)
+  SELECT 'user', 'tv@bench.io', r.id, 'tenant/1', 'bench' FROM runai_internal.roles r WHERE r.name = 'Viewer';
 
 -- ---------------------------------------------------------------------------
 -- The protected workload table: 1,000,000 rows, 100 per project, round-robin
@@ -161,7 +165,8 @@ DO $$
 DECLARE r record;
 BEGIN
   FOR r IN SELECT * FROM (VALUES ('bench_researcher', 'u1@bench.io'), ('bench_deptadmin', 'u2@bench.io'),
-                                 ('bench_sysadmin', 'u3@bench.io'), ('bench_big', 'big@bench.io')) v(role, email) LOOP
+                                 ('bench_sysadmin', 'u3@bench.io'), ('bench_big', 'big@bench.io'),
+                                 ('bench_tenant', 'tv@bench.io')) v(role, email) LOOP
     EXECUTE format('CREATE ROLE %I LOGIN', r.role);
     PERFORM runai.bind_db_role(r.email, r.role::regrole);
     INSERT INTO bench.peer_users VALUES (r.role, r.email);
