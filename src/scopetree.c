@@ -516,6 +516,8 @@ tree_attach(bool want_shared)
 		tl.private_place = MemoryContextAlloc(TopMemoryContext, size);
 		LWLockRegisterTranche(tranche, "runai_rbac private scope tree");
 		tl.area = dsa_create_in_place(tl.private_place, size, tranche, NULL);
+		/* its segments live as long as the backend, not a transaction */
+		dsa_pin_mapping(tl.area);
 		MemoryContextSwitchTo(old);
 		slot_init(&private_slot, tranche);
 		tl.slot = &private_slot;
@@ -1507,7 +1509,11 @@ rbac_tree_begin_statement(const RbacTreeRelids *relids, uint64 pin)
 			sync = true;		/* promoted: changes made since are not in it */
 	}
 	else if (flag)
-		sync = true;			/* private: every change elsewhere means a read */
+	{
+		/* private: every change elsewhere means a read */
+		pg_atomic_write_u32(&t->slot->needs_sync, 1);
+		sync = true;
+	}
 
 	/* a parallel worker reads its leader's version, which stays there */
 	if (sync && (!IsParallelWorker() || t->hdr_dp == InvalidDsaPointer ||

@@ -15,9 +15,11 @@
 #     replica has replayed up to the primary's WAL position, both that EXISTING session
 #     (proving the invalidations are replayed into running backends) and a NEW session
 #     are denied, while the user's other rule still grants;
-#   - the same for a rule added on the primary (the existing session is then allowed)
-#     and for the role's binding removed there (the existing session then acts as
-#     nobody: no permission, no rows);
+#   - the same for a rule added on the primary (the existing session is then allowed),
+#     for a scope created and then deleted there (the replica's scope tree follows
+#     the replay, in the existing and in a new session) and for the role's binding
+#     removed there (the existing session then acts as nobody: no permission, no
+#     rows);
 #   - a token made by a sign-in on the primary authenticates on the replica (existing
 #     and new sessions, as a non-superuser so that row-level security applies), and
 #     deleting the user on the primary ends that session on the replica;
@@ -211,6 +213,21 @@ wait_replay
 session "SELECT runai.can('workloads', 'create', 'project/p3')"; expect "EXISTING session, ana: can create workloads at project/p3 after the grant" t "$out"
 [ -n "$protected" ] && { session "SELECT count(*) FROM public.jobs"; expect "EXISTING session, ana: rows of public.jobs (p2 and p3)" 20 "$out"; }
 expect "NEW session, ana: can create workloads at project/p3 after the grant" t "$(fresh regress_standby_ana "SELECT runai.can('workloads', 'create', 'project/p3')")"
+
+echo "== scopes created and deleted on the primary (the replica's tree follows the replay)"
+qp -d $DB -c "SELECT runai.add_access_rule('user', 'ana@acme.io', 'Viewer', 'department/d1')" >/dev/null \
+  || bad "add_access_rule at department/d1 failed on the primary"
+wait_replay
+session "SELECT runai.can('workloads', 'view', 'project/p4')"; expect "EXISTING session, ana: project/p4 is not a scope yet" f "$out"
+qp -d $DB -c "SELECT runai.create_scope('project', 'p4', 'Project 4', 'department/d1')" >/dev/null \
+  || bad "create_scope project/p4 failed on the primary"
+wait_replay
+session "SELECT runai.can('workloads', 'view', 'project/p4')"; expect "EXISTING session, ana: project/p4 created on the primary is covered by department/d1" t "$out"
+expect "NEW session, ana: project/p4 is covered" t "$(fresh regress_standby_ana "SELECT runai.can('workloads', 'view', 'project/p4')")"
+qp -d $DB -c "SELECT runai.delete_scope('project/p4')" >/dev/null || bad "delete_scope project/p4 failed on the primary"
+wait_replay
+session "SELECT runai.can('workloads', 'view', 'project/p4')"; expect "EXISTING session, ana: project/p4 deleted on the primary" f "$out"
+expect "NEW session, ana: project/p4 deleted on the primary" f "$(fresh regress_standby_ana "SELECT runai.can('workloads', 'view', 'project/p4')")"
 
 echo "== unbinding on the primary"
 qp -d $DB -c "SELECT runai.unbind_db_role('regress_standby_ana')" >/dev/null || bad "unbind_db_role failed on the primary"
