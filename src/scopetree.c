@@ -1523,7 +1523,8 @@ rbac_tree_begin_statement(const RbacTreeRelids *relids, uint64 pin)
 		tree_sync(t, relids, true);
 	catalog_flag = false;
 
-	tree_pin(t, pin);
+	/* a leader's version means nothing to a private tree: it reads its newest */
+	tree_pin(t, t->shared ? pin : 0);
 	if (pending_import != NULL)
 		overlay_import_pending(t);
 
