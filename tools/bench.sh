@@ -383,8 +383,8 @@ section_large_tree() {
     echo
     echo "| figure | value |"
     echo "|---|---:|"
-    echo "| a new connection's first check, runai.can (median of ${res[connect_check,n]:-$(wc -l <"$tmp/log/connect_check.ms")}, pgbench -C: connection included) | ${res[connect_check]} ms |"
-    echo "| a new connection's SELECT 1 (median of $(wc -l <"$tmp/log/connect_one.ms"), same) | ${res[connect_one]} ms |"
+    echo "| a new connection's first check, runai.can (median of ${res[connect_check,n]:-$(wc -l <"$tmp/log/connect_check.ms")}, pgbench -C; the connection's own time is not in it, the same for both) | ${res[connect_check]} ms |"
+    echo "| a new connection's SELECT 1 (median of $(wc -l <"$tmp/log/connect_one.ms"), likewise) | ${res[connect_one]} ms |"
     echo "| the first check's cost: the difference | ${res[connect_diff]} ms |"
     echo "| an open session's next check after a create_scope committed elsewhere (median of $CHECK_RUNS, EXPLAIN ANALYZE execution time) | ${res[after_create]} ms (max ${res[after_create_max]}) |"
     echo "| the same check, warm | ${res[after_create_warm]} ms |"
@@ -450,7 +450,8 @@ report() {
     echo "  socket).  The queries of a case run interleaved at random in $ROUNDS connections,"
     echo "  so that load from elsewhere falls on all of them alike; the first $WARMUP runs of"
     echo "  each query per connection are left out.  New connections: pgbench -C, the"
-    echo "  connection's time included, $CONNECT_RUNS runs or more of each query."
+    echo "  statement's time in a new connection (pgbench logs it without the connection"
+    echo "  itself, which is the same for both queries), $CONNECT_RUNS runs or more of each."
     echo "  \"Physical limit\": the unprotected copy with the subject's projects written out,"
     echo "  \`WHERE project = ANY('{...}')\`."
     echo
