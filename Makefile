@@ -20,7 +20,8 @@ DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
 REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
 ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree coherence_scopes \
-              last_admin session_revoke last_admin_deferred delete_scope_rows races parallel_revoke
+              last_admin session_revoke last_admin_deferred delete_scope_rows races parallel_revoke \
+              lockout_concurrent
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

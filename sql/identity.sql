@@ -463,7 +463,19 @@ SELECT CASE subject_type WHEN 'db_role' THEN '(database role)' ELSE subject END 
   FROM runai_internal.events
  WHERE (action IN ('sign-in', 'sign-out', 'reset-password') OR entity_type IN ('users', 'apps'))
    AND NOT details ?| ARRAY['bound_db_role', 'unbound_db_role']   -- runai.bind_db_role's own
+   AND NOT details ? 'window'                                      -- failed sign-ins: below
  ORDER BY id;
+-- Failed password sign-ins: one event per account (all unknown emails together)
+-- and window of runai.lockout_duration, with counts.  Summed over windows, as the
+-- test may cross from one window into the next.
+SELECT subject, subject_type, entity_name, sum((details->>'count')::bigint) AS failures,
+       sum((details->>'invalid_credentials')::bigint) AS invalid_credentials,
+       sum((details->>'locked')::bigint) AS locked,
+       count(*) <= 4 AS few_events,
+       bool_and(details->>'window' ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$') AS window_in_utc
+  FROM runai_internal.events
+ WHERE action = 'sign-in' AND result = 'Failed' AND details ? 'window'
+ GROUP BY 1, 2, 3 ORDER BY 3 NULLS FIRST;
 SELECT count(*) AS events_with_a_secret
   FROM runai_internal.events e,
        unnest(ARRAY[:'admin_pw', :'bob_pw', :'carol_pw', :'frank_pw', 'correct horse battery',

@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(59);
+SELECT plan(72);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -190,6 +190,57 @@ RESET ROLE;
 SELECT is((SELECT count(*) FROM runai_internal.events
             WHERE strpos(events::text, 'guess') > 0 OR strpos(events::text, 'alice-password') > 0), 0::bigint,
           'no guessed or real password is recorded');
+
+-- ===========================================================================
+-- Failed sign-ins cannot grow the event history without bound (issue 10,
+-- attack 13): one event per account and lockout window, with a count
+-- ===========================================================================
+
+-- The whole test is one transaction, so now(), and with it the window, is the same
+-- for every sign-in below; earlier failures of this test are in that window too.
+CREATE TEMP VIEW failed_sign_ins AS
+  SELECT entity_name, count(*) AS events, sum((details->>'count')::bigint)::bigint AS failures
+    FROM runai_internal.events WHERE action = 'sign-in' AND result = 'Failed' AND details ? 'window'
+   GROUP BY entity_name;
+CREATE TEMP TABLE failed_before AS SELECT * FROM failed_sign_ins;
+CREATE TEMP TABLE events_before AS SELECT coalesce(max(id), 0) AS id FROM runai_internal.events;
+GRANT SELECT ON events_before TO PUBLIC;
+SET LOCAL ROLE regress_attacker;      -- a role with no subject
+SELECT is(runai.current_subject(), NULL, 'the flood comes from a role with no subject');
+SELECT is((SELECT count(*) FILTER (WHERE s.status = 'locked')
+             FROM generate_series(1, 2000) i, LATERAL runai.sign_in('alice@x.io', 'guess' || i) s),
+          2000::bigint, '2,000 sign-ins on the locked account are all answered locked');
+SELECT is((SELECT count(*) FILTER (WHERE s.status = 'invalid_credentials')
+             FROM generate_series(1, 100) i, LATERAL runai.sign_in('ghost' || i || '@x.io', 'guess') s),
+          100::bigint, '100 made-up emails are answered invalid_credentials');
+SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE token IS NOT NULL), 1::bigint,
+          'bob signs in');
+SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE token IS NOT NULL), 1::bigint,
+          'bob signs in again');
+RESET ROLE;
+SELECT is((SELECT events FROM failed_sign_ins WHERE entity_name = 'alice@x.io'), 1::bigint,
+          'the failures of alice in this window are one event');
+SELECT is((SELECT a.failures - coalesce(b.failures, 0) FROM failed_sign_ins a
+             LEFT JOIN failed_before b USING (entity_name) WHERE a.entity_name = 'alice@x.io'),
+          2000::bigint, 'whose count grew by 2,000');
+SELECT is((SELECT events FROM failed_sign_ins WHERE entity_name IS NULL), 1::bigint,
+          'the failures of every made-up email in this window are one event');
+SELECT is((SELECT a.failures - coalesce(b.failures, 0) FROM failed_sign_ins a
+             LEFT JOIN failed_before b ON b.entity_name IS NULL WHERE a.entity_name IS NULL),
+          100::bigint, 'whose count grew by 100');
+SELECT is((SELECT count(*) FROM runai_internal.events WHERE id > (SELECT id FROM events_before)
+             AND action = 'sign-in' AND result = 'Succeeded' AND entity_name = 'bob@x.io'),
+          2::bigint, 'each successful sign-in is an event of its own');
+SELECT is((SELECT count(*) FROM runai_internal.events WHERE strpos(events::text, 'ghost') > 0), 0::bigint,
+          'the made-up emails are not recorded');
+SELECT throws_ok($$UPDATE runai_internal.events SET details = details || '{"window": "2000-01-01T00:00:00Z"}'
+                    WHERE action = 'sign-in' AND result = 'Failed' AND entity_name = 'alice@x.io'$$, '42501',
+                 'the event history cannot be changed', 'even a superuser cannot rewrite an aggregated event');
+SELECT throws_ok($$UPDATE runai_internal.events
+                      SET details = details || jsonb_build_object('count', (details->>'count')::bigint + 1,
+                                                                  'locked', (details->>'locked')::bigint + 1)
+                    WHERE action = 'sign-in' AND result = 'Failed' AND entity_name = 'alice@x.io'$$, '42501',
+                 'the event history cannot be changed', 'nor count a failure outside runai.sign_in');
 
 -- ===========================================================================
 -- Parallel workers see the token subject, and only it

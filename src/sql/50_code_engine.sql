@@ -209,13 +209,36 @@ CREATE OR REPLACE FUNCTION runai_internal.actor_function() RETURNS regprocedure
 AS 'MODULE_PATHNAME', 'rbac_actor_function' LANGUAGE C STABLE;
 COMMENT ON FUNCTION runai_internal.actor_function() IS 'The public function whose body is running (innermost dispatched call), or NULL outside one.';
 
--- Only the body of runai.purge_events may delete events: the actor is C state that
--- SQL cannot set (a custom setting could not be used: the runai prefix is reserved).
+-- Only the body of runai.purge_events may delete events, and only the body of
+-- runai.sign_in may update one, exactly as runai_internal.log_failed_sign_in
+-- aggregates failed sign-ins: the event of an account and window, every column
+-- kept but the details, whose count grows by one, with the count of one status
+-- and the time of the last failure.  The actor is C state that SQL cannot set (a
+-- custom setting could not be used: the runai prefix is reserved).
 CREATE OR REPLACE FUNCTION runai_internal.events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
     RETURN OLD;
+  END IF;
+  IF TG_OP = 'UPDATE' AND runai_internal.actor_function() = 'runai.sign_in(text,text)'::regprocedure
+     AND OLD.action = 'sign-in' AND OLD.result = 'Failed' AND OLD.details ? 'window'
+     AND (NEW.id, NEW.at, NEW.subject, NEW.subject_type, NEW.action, NEW.result, NEW.entity_type,
+          NEW.entity_name, NEW.entity_id)
+         IS NOT DISTINCT FROM
+         (OLD.id, OLD.at, OLD.subject, OLD.subject_type, OLD.action, OLD.result, OLD.entity_type,
+          OLD.entity_name, OLD.entity_id)
+     AND NEW.details - ARRAY['count', 'invalid_credentials', 'locked', 'last_at']
+         = OLD.details - ARRAY['count', 'invalid_credentials', 'locked', 'last_at']
+     AND (NEW.details ->> 'count')::bigint = (OLD.details ->> 'count')::bigint + 1
+     AND coalesce((NEW.details ->> 'invalid_credentials')::bigint, 0)
+         + coalesce((NEW.details ->> 'locked')::bigint, 0)
+         = coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
+         + coalesce((OLD.details ->> 'locked')::bigint, 0) + 1
+     AND coalesce((NEW.details ->> 'invalid_credentials')::bigint, 0)
+         >= coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
+     AND coalesce((NEW.details ->> 'locked')::bigint, 0) >= coalesce((OLD.details ->> 'locked')::bigint, 0) THEN
+    RETURN NEW;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
@@ -223,7 +246,8 @@ BEGIN
           HINT = 'Old events are removed with runai.purge_events(older_than).';
 END
 $$;
-COMMENT ON FUNCTION runai_internal.events_append_only() IS 'Trigger: refuses changes to the event history except through runai.purge_events.';
+COMMENT ON FUNCTION runai_internal.events_append_only() IS
+  'Trigger: refuses changes to the event history except deletions by runai.purge_events and the counting of failed sign-ins by runai.sign_in.';
 CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE ON runai_internal.events
   FOR EACH ROW EXECUTE FUNCTION runai_internal.events_append_only();
 ALTER TABLE runai_internal.events ENABLE ALWAYS TRIGGER append_only;

@@ -162,6 +162,40 @@ $$;
 COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, text, text, text, jsonb) IS
   'Internal: appends an event on behalf of the given subject (sign-ins), else of the caller.';
 
+-- Records a failed password sign-in without letting a flood of them grow the event
+-- history: one event per account and window of runai.lockout_duration (windows
+-- aligned on the epoch, in UTC), whose details count the failures by status, and
+-- one such event for all unknown emails together (no subject, no email: what was
+-- typed is not recorded).  Concurrent failures of one account meet on the unique
+-- index events_failed_sign_in_key: one inserts, the others wait for it and then
+-- count (under REPEATABLE READ or SERIALIZABLE a concurrent first failure is a
+-- serialization failure instead).  The update is the only one the append-only
+-- trigger allows, and only inside runai.sign_in.  Failures whose transaction
+-- rolls back are not recorded (the lockout counts them all the same).
+CREATE OR REPLACE FUNCTION runai_internal.log_failed_sign_in(p_email text, p_user_id uuid, p_status text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  w double precision := greatest(1, extract(epoch FROM current_setting('runai.lockout_duration')::interval));
+  win text := to_char(to_timestamp(floor(extract(epoch FROM now()) / w) * w) AT TIME ZONE 'UTC',
+                      'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+BEGIN
+  INSERT INTO runai_internal.events AS ev (subject, subject_type, action, result, entity_type, entity_name,
+                                           entity_id, details)
+  VALUES (p_email, CASE WHEN p_email IS NOT NULL THEN 'user' END, 'sign-in', 'Failed', 'users', p_email,
+          p_user_id::text,
+          jsonb_build_object('window', win, 'count', 1, p_status, 1, 'last_at', clock_timestamp()))
+  ON CONFLICT (entity_type, (coalesce(entity_id, '')), (details ->> 'window'))
+     WHERE action = 'sign-in' AND result = 'Failed' AND details ? 'window'
+  DO UPDATE SET details = ev.details || jsonb_build_object(
+                  'count', (ev.details ->> 'count')::bigint + 1,
+                  p_status, coalesce((ev.details ->> p_status)::bigint, 0) + 1,
+                  'last_at', clock_timestamp());
+END
+$$;
+COMMENT ON FUNCTION runai_internal.log_failed_sign_in(text, uuid, text) IS
+  'Internal: counts a failed password sign-in in the event of its account (or of all unknown emails) and lockout window.';
+
 -- Creates a session for a user or an application and returns its token.
 CREATE OR REPLACE FUNCTION runai_internal.new_session(p_subject_type text, p_subject text, p_user_id uuid, p_app_id uuid)
 RETURNS text
@@ -459,8 +493,7 @@ BEGIN
   e := runai_internal.email(p_email);
   IF runai_internal.lockout_attempt(e) IS NOT NULL THEN
     SELECT us.id, us.email INTO u FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
-    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                             jsonb_build_object('status', 'locked'));
+    PERFORM runai_internal.log_failed_sign_in(u.email, u.id, 'locked');
     RETURN QUERY SELECT 'locked'::text, NULL::text;
     RETURN;
   END IF;
@@ -469,8 +502,7 @@ BEGIN
   -- unknown emails and SSO users are checked against a dummy verifier: same time
   ok := runai_internal.password_verify(left(p_password, 1024), u.password_hash) AND length(p_password) <= 1024;
   IF NOT ok THEN
-    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                             jsonb_build_object('status', 'invalid_credentials'));
+    PERFORM runai_internal.log_failed_sign_in(u.email, u.id, 'invalid_credentials');
     RETURN QUERY SELECT 'invalid_credentials'::text, NULL::text;
     RETURN;
   END IF;
@@ -489,7 +521,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.sign_in(text, text) IS
-  'Signs a local user in: status ok with a token, password_change_required (a temporary password: call change_password), invalid_credentials (the same for an unknown email and a wrong password) or locked (too many failed sign-ins).';
+  'Signs a local user in: status ok with a token, password_change_required (a temporary password: call change_password), invalid_credentials (the same for an unknown email and a wrong password) or locked (too many failed sign-ins, or the table of failed sign-ins is full). Failed sign-ins are recorded as one event per account and lockout window, with a count.';
 
 CREATE OR REPLACE FUNCTION runai.change_password(email text, current_password text, new_password text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;

@@ -272,14 +272,14 @@ COMMENT ON VIEW runai.event_history IS
   'The Event history page: every change made through the extension and every sign-in. Visible with events-history view at some scope (superusers: always). Append-only; runai.purge_events removes old events.';
 COMMENT ON COLUMN runai.event_history.id IS 'Event id, increasing in the order events were recorded.';
 COMMENT ON COLUMN runai.event_history.at IS 'When it happened.';
-COMMENT ON COLUMN runai.event_history.subject IS 'Who did it: an email, an application name, or the database role when it had no Run:ai subject.';
-COMMENT ON COLUMN runai.event_history.subject_type IS 'user, app, or db_role for a database role without a Run:ai subject.';
+COMMENT ON COLUMN runai.event_history.subject IS 'Who did it: an email, an application name, or the database role when it had no Run:ai subject; NULL for the failed sign-ins of unknown emails.';
+COMMENT ON COLUMN runai.event_history.subject_type IS 'user, app, or db_role for a database role without a Run:ai subject; NULL for the failed sign-ins of unknown emails.';
 COMMENT ON COLUMN runai.event_history.action IS 'create, update, delete, sign-in, sign-out or reset-password.';
 COMMENT ON COLUMN runai.event_history.result IS 'Succeeded or Failed.';
 COMMENT ON COLUMN runai.event_history.entity_type IS 'Resource type of the entity acted on (users, access_rules, project, ...).';
 COMMENT ON COLUMN runai.event_history.entity_name IS 'Name of the entity acted on.';
 COMMENT ON COLUMN runai.event_history.entity_id IS 'Id of the entity acted on.';
-COMMENT ON COLUMN runai.event_history.details IS 'What changed, as JSON; never a password, secret or token.';
+COMMENT ON COLUMN runai.event_history.details IS 'What changed, as JSON; never a password, secret or token. Failed sign-ins of one account (or of all unknown emails) in one window of runai.lockout_duration are one event: window (its start, UTC), count, the count of each status (invalid_credentials, locked) and last_at.';
 
 -- ---------------------------------------------------------------------------
 -- CSV export
