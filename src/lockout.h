@@ -28,9 +28,10 @@ extern bool rbac_lockout_available(void);
 /*
  * Starts one password check for the account key[0..len) (a lower-case email).  The
  * attempt counts as a failure until rbac_lockout_success() is called, so that a
- * cancelled or rolled back check still counts.  Returns false, and the time the
- * lock ends, when the account is locked: the password must then not be checked.
- * Raises an error when the shared memory is missing.
+ * cancelled or rolled back check still counts.  Returns false, and when to try
+ * again, when the account is locked -- or when it cannot be counted because the
+ * table is full of accounts with recent failures (it fails closed): the password
+ * must then not be checked.  Raises an error when the shared memory is missing.
  */
 extern bool rbac_lockout_attempt(const char *key, size_t len, TimestampTz *locked_until);
 
