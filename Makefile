@@ -21,7 +21,7 @@ REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
 ISOLATION   = coherence_revoke coherence_own coherence_rollback coherence_tree coherence_scopes \
               last_admin session_revoke last_admin_deferred delete_scope_rows races parallel_revoke \
-              lockout_concurrent
+              session_fail_closed lockout_concurrent
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  =

@@ -41,6 +41,7 @@ INSERT INTO documented VALUES
   ('function', 'runai.delete_application(text)'),
   ('function', 'runai.authenticate(text,boolean)'),
   ('function', 'runai.sign_out()'),
+  ('function', 'runai.clear_subject()'),
   -- row-level security and exports
   ('function', 'runai.protect(regclass,name,text,text)'),
   ('function', 'runai.unprotect(regclass)'),

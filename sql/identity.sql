@@ -120,8 +120,16 @@ SELECT pg_temp.try($$SELECT runai.authenticate(NULL)$$) AS null_token,
        pg_temp.try(format($$SELECT runai.authenticate(%L, NULL)$$, :'admin_tok')) AS null_local;
 -- the digest that is stored is not a token
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, encode(sha256(convert_to(:'admin_tok', 'UTF8')), 'hex'))) AS digest_as_token;
--- a failed authenticate leaves the subject as it was
-SELECT runai.current_subject();
+-- a failed authenticate, caught or not, leaves the connection with no token subject
+-- (the attempts above were caught by pg_temp.try's exception block)
+SELECT runai.current_subject() AS after_failed_authenticate;
+-- runai.clear_subject drops a token subject without ending the token, for good
+SELECT runai.authenticate(:'admin_tok');
+BEGIN;
+SELECT runai.clear_subject() AS cleared, runai.current_subject() AS now;
+ROLLBACK;
+SELECT runai.current_subject() AS after_rollback, runai.clear_subject() AS cleared_again;
+SELECT runai.authenticate(:'admin_tok');
 
 -- ===========================================================================
 -- Local users
@@ -212,13 +220,15 @@ SELECT runai.authenticate(:'carol_tok', true);
 SELECT runai.current_subject() AS local_in_force;
 COMMIT;
 SELECT runai.current_subject() AS session_wide_again;
--- A sign-out rolled back to a savepoint is undone with its session.
+-- A sign-out rolled back to a savepoint keeps its session (the token works again),
+-- but the connection's token subject stays dropped, as with clear_subject.
 BEGIN;
 SAVEPOINT before_sign_out;
 SELECT runai.sign_out();
 SELECT runai.current_subject() AS signed_out;
 ROLLBACK TO SAVEPOINT before_sign_out;
-SELECT runai.current_subject() AS back;
+SELECT runai.current_subject() AS still_signed_out;
+SELECT runai.authenticate(:'admin_tok') AS token_still_valid;
 COMMIT;
 
 -- ===========================================================================
@@ -236,11 +246,14 @@ SELECT runai.authenticate(:'bob_tok');
 SELECT runai.change_password('bob@example.com', 'bob password 1', 'bob password 2');
 SELECT runai.current_subject() AS own_session_kept;
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'bob_tok2')) AS other_session;
+SELECT runai.authenticate(:'bob_tok') AS bob_again;   -- the failure above dropped the subject
 
--- reset_password ends every session of the user: the subject is gone at once.
+-- reset_password ends every session of the user: the connection's next statement
+-- that needs the subject gets 28000 once, and then it has no token subject.
 RESET ROLE;
 SELECT runai.reset_password('bob@example.com') IS NOT NULL AS reset;
 SET ROLE regress_ident_app;
+SELECT * FROM pg_temp.try_full($$SELECT runai.current_subject()$$);
 SELECT runai.current_subject() AS after_reset;
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'bob_tok')) AS bob_token;
 
@@ -264,8 +277,13 @@ SELECT runai.current_subject() AS before_expiry;
 RESET ROLE;
 SELECT pg_sleep(greatest(0, extract(epoch FROM expires_at - clock_timestamp())) + 0.1) AS wait_for_expiry
   FROM runai_internal.sessions WHERE token_hash = sha256(convert_to(:'short_tok', 'UTF8'));
+-- The next statement that needs the subject gets 28000 once (the detail says when
+-- the session expired), then the connection has no token subject: no silently
+-- empty answers.
 SET ROLE regress_ident_app;
-SELECT runai.current_subject() AS after_expiry;
+SELECT sqlstate, message, regexp_replace(detail, 'expired at .*;', 'expired at <time>;') AS detail, hint
+  FROM pg_temp.try_full($$SELECT runai.can('users', 'view', 'system')$$);
+SELECT runai.current_subject() AS then_nobody, runai.can('users', 'view', 'system') AS can_view_users;
 SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'short_tok')) AS expired_token;
 -- A session whose expiry is moved into the past ends at the next statement.
 SELECT runai.authenticate(:'admin_tok');
@@ -273,7 +291,9 @@ RESET ROLE;
 UPDATE runai_internal.sessions SET expires_at = now() - interval '1 second'
  WHERE token_hash = sha256(convert_to(:'admin_tok', 'UTF8'));
 SET ROLE regress_ident_app;
-SELECT runai.current_subject() AS after_expiry_moved;
+SELECT regexp_replace(detail, 'expired at .*;', 'expired at <time>;') AS after_expiry_moved
+  FROM pg_temp.try_full($$SELECT runai.current_subject()$$);
+SELECT runai.current_subject() AS then_nobody;
 RESET ROLE;
 
 -- ===========================================================================
@@ -390,9 +410,11 @@ SELECT pg_temp.try($$SELECT runai.app_sign_in('no-such-client', 'rbs_wrong')$$) 
 -- Regenerating the secret revokes the old one and the sessions signed in with it.
 SELECT runai.regenerate_application_secret('ci-pipeline') AS app_secret2 \gset
 SELECT pg_temp.try(format($$SELECT runai.app_sign_in(%L, %L)$$, :'app_id', :'app_secret')) AS old_secret,
-       pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'app_tok')) AS old_session,
        pg_temp.try(format($$SELECT runai.app_sign_in(%L, %L)$$, :'app_id', :'app_secret2')) AS new_secret,
-       pg_temp.try($$SELECT runai.regenerate_application_secret('no-such-app')$$) AS unknown_app;
+       pg_temp.try($$SELECT runai.regenerate_application_secret('no-such-app')$$) AS unknown_app,
+       pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'app_tok')) AS old_session;
+-- (the failed authenticate dropped the administrator's subject too)
+SELECT runai.current_subject() AS after_failed_authenticate, runai.authenticate(:'admin_tok') AS admin_again;
 RESET ROLE;
 SELECT name, secret_hash LIKE 'SCRAM-SHA-256$4096:%' AS scram, strpos(secret_hash, :'app_secret2') = 0 AS secret_not_in_hash,
        last_login IS NOT NULL AS signed_in
@@ -402,8 +424,9 @@ SET ROLE regress_ident_app;
 SELECT runai.add_access_rule('app', 'ci-pipeline', 'Viewer', 'system') IS NOT NULL AS app_rule;
 SELECT runai.app_sign_in(:'app_id', :'app_secret2') AS app_tok \gset
 SELECT runai.delete_application('ci-pipeline');
-SELECT pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'app_tok')) AS app_session,
-       pg_temp.try($$SELECT runai.delete_application('ci-pipeline')$$) AS again;
+SELECT pg_temp.try($$SELECT runai.delete_application('ci-pipeline')$$) AS again,
+       pg_temp.try(format($$SELECT runai.authenticate(%L)$$, :'app_tok')) AS app_session;
+SELECT runai.authenticate(:'admin_tok') AS admin_again;
 RESET ROLE;
 SELECT (SELECT count(*) FROM runai_internal.access_rules WHERE subject_type = 'app') AS app_rules,
        (SELECT count(*) FROM runai_internal.applications) AS applications;
@@ -446,6 +469,9 @@ SELECT runai.delete_access_rule(:frank_rule);
 SELECT runai.create_scope('tenant', 'acme', 'Acme', 'system') AS tenant;
 SELECT runai.add_access_rule('user', 'frank@example.com', 'System administrator', 'tenant/acme') AS frank_rule \gset
 SELECT runai.delete_user('admin@example.com');
+-- (this connection's token subject was admin, whose sessions ended with it: the
+-- next statement that needs the subject says so, once)
+SELECT pg_temp.try($$SELECT runai.current_subject()$$) AS own_session_ended, runai.current_subject() AS now;
 SELECT pg_temp.try(format('SELECT runai.delete_access_rule(%s)', :frank_rule)) AS frank_is_last;
 -- SSO administrators do not count either.
 SELECT runai.sso_sign_in('grace@example.com', '{}') IS NOT NULL AS grace;

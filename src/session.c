@@ -4,8 +4,8 @@
  *    backend, and the helpers sign_out and the password functions use.
  *
  * Where the subject lives.  In the GUC runai.authenticated_session, whose value is
- * "<session id>:<u|a>:<expires_at, microseconds>:<token digest, hex>:<name>" or
- * empty.  The digest identifies the session row even after the extension was
+ * "<stamp>:<session id>:<u|a>:<expires_at, microseconds>:<token digest, hex>:<name>"
+ * or empty (the stamp: see "Failing closed" below).  The digest identifies the session row even after the extension was
  * dropped and created again (ids restart); it cannot be used as a token.  It is
  * PGC_SUSET (a non-superuser's SET, set_config, RESET, ALTER ROLE ... SET fail
  * with "permission denied"), hidden (superuser-only, not in SHOW ALL or files),
@@ -30,7 +30,28 @@
  * flag, and the next call in a transaction re-reads the row with a fresh MVCC
  * snapshot (so a revocation committed elsewhere is seen at this backend's next
  * statement, its own uncommitted revocation at once, and a rolled back one never).
- * A parallel worker always re-reads the row once, the same way.
+ * A parallel worker always re-reads the row once, the same way.  A subject whose
+ * session has expired or ended is reported once, with 28000, by the lookup that
+ * finds it so (the next statement that needs the subject); after that the value is
+ * disowned (below) and the connection has no token subject.
+ *
+ * Failing closed: disowned values.  A GUC follows ROLLBACK, so a value set before
+ * a failed runai.authenticate would come back when the failure is caught by a
+ * savepoint or an exception block.  Every value therefore carries a stamp from a
+ * per-backend counter, and owned_from -- plain C state, which no rollback touches
+ * -- is the lowest stamp this backend still honours.  A failed authenticate (any
+ * error, for any reason), runai.clear_subject, sign_out, DISCARD ALL and the report
+ * of an expired or ended session raise owned_from past every stamp given so far:
+ * whatever value a rollback restores afterwards is disowned and means "no token
+ * subject"; only a later successful authenticate, whose value gets a new stamp, is
+ * honoured again.  rbac_session_subject() is the one place that applies the rule.
+ *
+ * Parallel workers receive the GUC's value, not owned_from, so the leader never
+ * hands them a disowned value: an ExecutorStart hook clears a disowned value from
+ * the GUC (and reports an expired or ended session) before a statement that needs
+ * parallel mode starts, i.e. before any worker is launched.  Nothing can disown
+ * the value while workers run: authenticate and clear_subject are refused in
+ * parallel mode, and subtransactions (which could catch their error) are too.
  *
  * Rows are read with direct index scans, not SPI: no privilege on the table is
  * needed, nothing user-defined runs, and it works inside parallel workers.  The
@@ -49,6 +70,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -74,6 +96,7 @@ int			rbac_session_lifetime = 12 * 3600;
 /* The parsed GUC value (its "extra"). */
 typedef struct SessionState
 {
+	uint64		stamp;			/* honoured while >= owned_from */
 	int64		id;
 	RbacSubjectKind kind;
 	TimestampTz expires_at;
@@ -105,7 +128,15 @@ static TimestampTz row_expires = 0;
 static bool effective = false;
 static uint64 version = 1;
 
+/*
+ * Disowning (see the file header): the stamp the next successful authenticate
+ * gives its value, and the lowest stamp still honoured.  Never rolled back.
+ */
+static uint64 next_stamp = 1;
+static uint64 owned_from = 1;
+
 static ProcessUtility_hook_type prev_process_utility = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 #define MAX_SUBJECT_CALLBACKS 4
 static RbacSubjectChangeCallback subject_callbacks[MAX_SUBJECT_CALLBACKS];
@@ -134,7 +165,10 @@ subject_changed(void)
  * ---------------------------------------------------------------------------
  */
 
-/* Parses "<id>:<u|a>:<expires>:<digest>:<name>" into st; false if malformed. */
+/*
+ * Parses "<stamp>:<id>:<u|a>:<expires>:<digest>:<name>" into st; false if
+ * malformed.
+ */
 static bool
 session_parse(const char *s, SessionState *st)
 {
@@ -142,6 +176,11 @@ session_parse(const char *s, SessionState *st)
 	const char *p = s;
 	size_t		nlen;
 
+	errno = 0;
+	st->stamp = strtoull(p, &end, 10);
+	if (errno != 0 || end == p || *end != ':' || st->stamp == 0)
+		return false;
+	p = end + 1;
 	errno = 0;
 	st->id = strtoll(p, &end, 10);
 	if (errno != 0 || end == p || *end != ':' || st->id <= 0)
@@ -346,13 +385,62 @@ session_lookup(const uint8 *hash, SessionRow *row)
 	return found;
 }
 
-/* Brings the answer up to date: re-reads the row if needed, applies expiry. */
+/* Does this backend still honour the value st (see "Failing closed")? */
+static inline bool
+session_owned(const SessionState *st)
+{
+	return st != NULL && st->stamp >= owned_from;
+}
+
+/*
+ * Disowns every value set so far: the connection has no token subject until the
+ * next successful authenticate, whatever a rollback restores.  Only sets C state,
+ * so it is safe in an error handler; the next lookup notices the change
+ * (session_refresh) and tells version and the callbacks.
+ */
+static void
+session_disown(void)
+{
+	owned_from = next_stamp;
+}
+
+/*
+ * The 28000 of a token subject whose session expired (at expired_at, or 0 if it
+ * did not) or was ended while in force.
+ */
+static void
+session_ended_error(const SessionState *st, TimestampTz expired_at)
+{
+	const char *kind = st->kind == RBAC_SUBJECT_USER ? "user" : "app";
+
+	if (expired_at != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("invalid or expired token"),
+				 errdetail("The session of this connection's token expired at %s; the connection no longer acts for %s:%s.",
+						   timestamptz_to_str(expired_at), kind, st->name),
+				 errhint("Sign in again and call runai.authenticate with the new token; until then this connection has no token subject.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("invalid or expired token"),
+			 errdetail("The session of this connection's token was ended by a sign-out, a password change or reset, or the deletion of its user or application; the connection no longer acts for %s:%s.",
+					   kind, st->name),
+			 errhint("Sign in again and call runai.authenticate with the new token; until then this connection has no token subject.")));
+}
+
+/*
+ * Brings the answer up to date: applies disowning, re-reads the row if needed,
+ * applies expiry.  An owned value whose session turns out to have expired or
+ * ended is disowned and reported with 28000, once.
+ */
 static void
 session_refresh(void)
 {
 	bool		now_effective = false;
+	bool		ended = false;
+	TimestampTz expired_at = 0;
 
-	if (cur != NULL)
+	if (session_owned(cur))
 	{
 		bool		known = true;
 
@@ -375,17 +463,28 @@ session_refresh(void)
 			else
 				known = false;	/* cannot read the row outside a transaction */
 		}
-		if (known && row_valid)
+		if (known)
 		{
 			TimestampTz now = GetCurrentStatementStartTimestamp();
 
-			now_effective = now < cur->expires_at && now < row_expires;
+			now_effective = row_valid && now < cur->expires_at && now < row_expires;
+			ended = !now_effective;
+			if (now >= cur->expires_at)
+				expired_at = cur->expires_at;
+			else if (row_valid && now >= row_expires)
+				expired_at = row_expires;
 		}
 	}
 	if (now_effective != effective)
 	{
 		effective = now_effective;
 		subject_changed();
+	}
+	if (ended)
+	{
+		/* reported once: from now on the value is disowned */
+		session_disown();
+		session_ended_error(cur, expired_at);
 	}
 }
 
@@ -409,12 +508,37 @@ rbac_session_version(void)
 	return version;
 }
 
+/*
+ * Drops this backend's token subject for good: disowns every value and clears the
+ * GUC (for tidiness: the clearing is transactional, the disowning is not).
+ * Returns whether a token subject was there, in force or not yet reported as
+ * expired or ended.  Not in parallel mode (settings cannot change there).
+ */
+static bool
+session_drop(void)
+{
+	bool		had = session_owned(cur);
+
+	session_disown();
+	if (session_guc_value != NULL && session_guc_value[0] != '\0')
+		session_set("", GUC_ACTION_SET, false, 0);
+	if (effective)
+	{
+		effective = false;
+		subject_changed();
+	}
+	return had;
+}
+
 /* ---------------------------------------------------------------------------
- * DISCARD ALL
+ * Statements: DISCARD ALL, and what parallel workers receive
  * ---------------------------------------------------------------------------
  */
 
-/* ProcessUtility hook: DISCARD ALL ends the token subject once it has succeeded. */
+/*
+ * ProcessUtility hook: DISCARD ALL drops the token subject once it has succeeded
+ * (disowned too, so that nothing brings it back).
+ */
 static void
 session_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 						ProcessUtilityContext context, ParamListInfo params,
@@ -430,8 +554,32 @@ session_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 								queryEnv, dest, qc);
-	if (discard_all && session_guc_value != NULL && session_guc_value[0] != '\0')
-		session_set("", GUC_ACTION_SET, false, 0);
+	if (discard_all)
+		(void) session_drop();
+}
+
+/*
+ * ExecutorStart hook: before a statement that needs parallel mode starts -- its
+ * workers will receive this backend's settings -- a disowned value is cleared from
+ * the GUC, and an owned one is checked (an expired or ended session is reported
+ * here, before any worker sees it).  Settings cannot change in parallel mode, and
+ * nothing runs in parallel below a statement that is already in it.
+ */
+static void
+session_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (cur != NULL && queryDesc->plannedstmt->parallelModeNeeded &&
+		!IsInParallelMode() && !IsParallelWorker())
+	{
+		if (session_owned(cur) && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+			session_refresh();
+		if (!session_owned(cur))
+			session_set("", GUC_ACTION_SET, false, 0);
+	}
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
 }
 
 /* ---------------------------------------------------------------------------
@@ -463,6 +611,8 @@ rbac_session_init(void)
 	CacheRegisterRelcacheCallback(session_relcache_callback, (Datum) 0);
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = session_process_utility;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = session_executor_start;
 }
 
 /* ---------------------------------------------------------------------------
@@ -500,14 +650,24 @@ token_well_formed(const char *t, size_t len)
 	return true;
 }
 
-PG_FUNCTION_INFO_V1(rbac_authenticate);
+/* Raises the error for a function that changes the token subject in parallel mode. */
+static void
+session_refuse_in_parallel_mode(const char *fn)
+{
+	if (IsInParallelMode())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("%s cannot run during a parallel operation", fn),
+				 errdetail("It changes the token subject of the connection, which parallel workers have already received."),
+				 errhint("Call it in a statement of its own; it is marked PARALLEL UNSAFE, so do not wrap it in a function marked PARALLEL SAFE.")));
+}
+
 /*
- * runai.authenticate(token text, local boolean DEFAULT false) → text: makes the
- * token's user or application the current subject, for the session or (local)
- * until the end of the transaction, and returns it as user:<email> or app:<name>.
+ * The body of runai.authenticate; any error it raises is a failed authenticate
+ * (rbac_authenticate disowns).  Returns the subject's text.
  */
-Datum
-rbac_authenticate(PG_FUNCTION_ARGS)
+static text *
+authenticate_body(FunctionCallInfo fcinfo)
 {
 	text	   *token;
 	bool		local;
@@ -515,7 +675,9 @@ rbac_authenticate(PG_FUNCTION_ARGS)
 	SessionRow	row;
 	char	   *value;
 	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	uint64		stamp;
 
+	session_refuse_in_parallel_mode("runai.authenticate");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -539,22 +701,62 @@ rbac_authenticate(PG_FUNCTION_ARGS)
 		row.expires_at <= GetCurrentStatementStartTimestamp())
 		invalid_token();
 
+	stamp = next_stamp++;
 	hex[hex_encode((const char *) row.hash, PG_SHA256_DIGEST_LENGTH, hex)] = '\0';
-	value = psprintf(INT64_FORMAT ":%c:" INT64_FORMAT ":%s:%s", row.id,
+	value = psprintf(UINT64_FORMAT ":" INT64_FORMAT ":%c:" INT64_FORMAT ":%s:%s", stamp, row.id,
 					 row.kind == RBAC_SUBJECT_USER ? 'u' : 'a',
 					 (int64) row.expires_at, hex, row.name);
 	session_set(value, local ? GUC_ACTION_LOCAL : GUC_ACTION_SET, true, row.expires_at);
 	session_refresh();
-	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s:%s",
-											  row.kind == RBAC_SUBJECT_USER ? "user" : "app",
-											  row.name)));
+	return cstring_to_text(psprintf("%s:%s", row.kind == RBAC_SUBJECT_USER ? "user" : "app",
+									row.name));
+}
+
+PG_FUNCTION_INFO_V1(rbac_authenticate);
+/*
+ * runai.authenticate(token text, local boolean DEFAULT false) → text: makes the
+ * token's user or application the current subject, for the session or (local)
+ * until the end of the transaction, and returns it as user:<email> or app:<name>.
+ * When it fails, for whatever reason, the connection is left with no token
+ * subject, also once the error is caught and rolled back (see "Failing closed").
+ */
+Datum
+rbac_authenticate(PG_FUNCTION_ARGS)
+{
+	text	   *result = NULL;
+
+	PG_TRY();
+	{
+		result = authenticate_body(fcinfo);
+	}
+	PG_CATCH();
+	{
+		session_disown();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	PG_RETURN_TEXT_P(result);
+}
+
+PG_FUNCTION_INFO_V1(rbac_clear_subject);
+/*
+ * runai.clear_subject() → boolean: drops this connection's token subject without
+ * ending its session (the token keeps working elsewhere), for good: a rollback does
+ * not bring it back.  True if there was one.
+ */
+Datum
+rbac_clear_subject(PG_FUNCTION_ARGS)
+{
+	session_refuse_in_parallel_mode("runai.clear_subject");
+	PG_RETURN_BOOL(session_drop());
 }
 
 PG_FUNCTION_INFO_V1(rbac_session_end_sql);
 /*
- * runai_internal.session_end() → bigint: clears the token subject for the rest of the
- * session and returns the id of the session it came from (NULL if none), so that
- * sign_out can delete that session.  Only inside the extension's functions.
+ * runai_internal.session_end() → bigint: drops the token subject for good (as
+ * clear_subject does) and returns the id of the session it came from (NULL if
+ * none), so that sign_out can delete that session.  Only inside the extension's
+ * functions.
  */
 Datum
 rbac_session_end_sql(PG_FUNCTION_ARGS)
@@ -562,11 +764,14 @@ rbac_session_end_sql(PG_FUNCTION_ARGS)
 	int64		id;
 
 	(void) rbac_actor();
-	if (cur == NULL)
+	session_refuse_in_parallel_mode("runai.sign_out");
+	if (!session_owned(cur))
+	{
+		(void) session_drop();
 		PG_RETURN_NULL();
+	}
 	id = cur->id;
-	session_set("", GUC_ACTION_SET, false, 0);
-	session_refresh();
+	(void) session_drop();
 	PG_RETURN_INT64(id);
 }
 

@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(72);
+SELECT plan(99);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -38,6 +38,7 @@ GRANT regress_attack_bound TO regress_attacker;
 CREATE TEMP TABLE tok AS
   SELECT 'alice'::text AS who, token FROM runai.sign_in('alice@x.io', 'alice-password');
 INSERT INTO tok SELECT 'bob', token FROM runai.sign_in('bob@x.io', 'bob-password');
+INSERT INTO tok SELECT 'alice2', token FROM runai.sign_in('alice@x.io', 'alice-password');
 GRANT SELECT ON tok TO PUBLIC;
 
 -- ===========================================================================
@@ -167,6 +168,81 @@ SELECT throws_ok($$SELECT runai.authenticate((SELECT client_secret FROM app))$$,
                  'an application secret is not a token');
 
 -- ===========================================================================
+-- A failed authenticate fails closed (issue 10, attack 6): whatever the error,
+-- and also when it is caught, the connection has no token subject afterwards
+-- ===========================================================================
+
+RESET ROLE;
+INSERT INTO tok SELECT 'bob2', token FROM runai.sign_in('bob@x.io', 'bob-password');
+INSERT INTO tok SELECT 'expired', token FROM runai.sign_in('bob@x.io', 'bob-password');
+UPDATE runai_internal.sessions SET expires_at = now() - interval '1 second'
+ WHERE token_hash = sha256(convert_to((SELECT token FROM tok WHERE who = 'expired'), 'UTF8'));
+-- Reports the SQLSTATE and the hint of the error a statement raises (or 'no error').
+CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE state text; hint text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+  RETURN state || ': ' || hint;
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.error_of(text) TO PUBLIC;
+
+SET LOCAL ROLE regress_attacker;
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io',
+          'a back end acts for alice');
+SELECT ok(runai.can('users', 'create', 'system'), 'with alice''s permissions');
+SAVEPOINT alice_in_force;
+SELECT throws_ok($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'expired'))$$, '28000',
+                 'invalid or expired token', 'the next request''s token has expired');
+SELECT is(runai.current_subject(), NULL, 'after the failure, caught by an exception block, the connection has no token subject');
+SELECT ok(NOT runai.can('users', 'create', 'system'), 'and none of alice''s permissions');
+ROLLBACK TO SAVEPOINT alice_in_force;
+SELECT is(runai.current_subject(), NULL,
+          'rolling back to a savepoint taken while alice was the subject does not bring her back');
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'bob2')), 'user:bob@x.io',
+          'a later successful authenticate establishes a subject again');
+SELECT is(pg_temp.error_of($$SELECT runai.authenticate(NULL)$$),
+          '22023: Pass the token from runai.sign_in, runai.sso_sign_in or runai.app_sign_in.',
+          'a NULL token is an error too');
+SELECT is(runai.current_subject(), NULL, 'and leaves no token subject either');
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice'), local => true), 'user:alice@x.io',
+          'a transaction-level subject');
+SELECT throws_ok($$SELECT runai.authenticate('rbt_' || repeat('B', 43), local => true)$$, '28000',
+                 'invalid or expired token', 'a malformed token');
+SELECT is(runai.current_subject(), NULL, 'ends a transaction-level subject as well');
+-- Inside one PL/pgSQL block: the failure is caught and the block goes on.
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io', 'alice again');
+CREATE FUNCTION pg_temp.subject_after_caught_failure() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM runai.authenticate((SELECT token FROM tok WHERE who = 'expired'));
+  EXCEPTION WHEN invalid_authorization_specification THEN
+    NULL;   -- a back end that ignores the failure
+  END;
+  RETURN coalesce(runai.current_subject(), 'nobody');
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.subject_after_caught_failure() TO PUBLIC;
+SELECT is(pg_temp.subject_after_caught_failure(), 'nobody',
+          'a block that catches the failure and goes on acts for nobody');
+SELECT is(runai.current_subject(), NULL, 'nor does the next statement');
+
+-- runai.clear_subject drops the token subject for good, without ending the token.
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io', 'alice');
+SAVEPOINT before_clear;
+SELECT ok(runai.clear_subject(), 'clear_subject says there was a token subject');
+SELECT is(runai.current_subject(), NULL, 'nobody after clear_subject');
+ROLLBACK TO SAVEPOINT before_clear;
+SELECT is(runai.current_subject(), NULL, 'a rollback does not undo clear_subject');
+SELECT ok(NOT runai.clear_subject(), 'a second clear_subject finds none');
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io',
+          'the token still works: clear_subject did not end its session');
+SELECT ok(runai.clear_subject(), 'cleared again');
+
+-- ===========================================================================
 -- Lockout cannot be escaped by rolling back
 -- ===========================================================================
 
@@ -275,6 +351,32 @@ SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers see the token subject: ' 
 SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers answer checks for the token subject: ' || r::text)
   FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
                                WHERE runai.can('users', 'create', 'system')$$) r;
+-- A failed authenticate caught by a savepoint: the leader must not hand the
+-- disowned subject to its workers.
+SAVEPOINT parallel_alice;
+SELECT throws_ok($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'expired'))$$, '28000',
+                 'invalid or expired token', 'a failed authenticate');
+ROLLBACK TO SAVEPOINT parallel_alice;
+SELECT ok(r[1] > 0 AND r[2] = 0, 'after a failed authenticate no parallel worker has a subject: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() IS NOT NULL$$) r;
+SELECT ok(r[1] > 0 AND r[2] = 0, 'nor answers a check for it: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.can('users', 'create', 'system')$$) r;
+-- A session that expires while in force is reported once, by the leader, before
+-- any worker starts; after that no worker has a subject.
+SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice2')) IS NOT NULL AS alice2;
+RESET ROLE;
+UPDATE runai_internal.sessions SET expires_at = now() - interval '1 second'
+ WHERE token_hash = sha256(convert_to((SELECT token FROM tok WHERE who = 'alice2'), 'UTF8'));
+SET LOCAL ROLE regress_attacker;
+SELECT throws_ok($$SELECT pg_temp.parallel_rows('SELECT g FROM public.regress_parallel
+                                                 WHERE runai.current_subject() IS NOT NULL')$$,
+                 '28000', 'invalid or expired token', 'an expired session is reported at the next parallel statement');
+SELECT ok(r[1] > 0 AND r[2] = 0, 'once: then no worker has a subject, and nothing is raised: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() IS NOT NULL$$) r;
+SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice')) IS NOT NULL AS alice;
 SELECT runai.sign_out();
 SELECT ok(r[1] > 0 AND r[2] = 0, 'after sign-out no parallel worker has a subject: ' || r::text)
   FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel

@@ -14,7 +14,10 @@
 -- current subject of the connection (src/session.c).  Deleting the row
 -- (sign_out, change_password, reset_password, regenerate_application_secret,
 -- delete_user, delete_application) ends the subject in every connection that used
--- the token, at its next statement.
+-- the token: its next statement that needs the subject gets 28000 once, and then
+-- it has no token subject (as when the token expires).  A failed authenticate, and
+-- runai.clear_subject, leave the connection with no token subject whatever a
+-- rollback restores (src/session.c, "Failing closed").
 --
 -- Failed sign-ins are counted in shared memory (src/lockout.c), so that rolling
 -- back the transaction that called sign_in does not undo the count.
@@ -801,7 +804,12 @@ COMMENT ON FUNCTION runai.delete_application(text) IS
 CREATE OR REPLACE FUNCTION runai.authenticate(token text, local boolean DEFAULT false) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_authenticate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION runai.authenticate(text, boolean) IS
-  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out and DISCARD ALL.';
+  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out, clear_subject and DISCARD ALL. When it fails the connection has no token subject, even if the error is caught and rolled back.';
+
+CREATE OR REPLACE FUNCTION runai.clear_subject() RETURNS boolean
+AS 'MODULE_PATHNAME', 'rbac_clear_subject' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION runai.clear_subject() IS
+  'Drops this connection''s token subject without ending its session (the token keeps working elsewhere; sign_out ends it everywhere). Not undone by ROLLBACK. Returns whether there was one.';
 
 CREATE OR REPLACE FUNCTION runai.sign_out() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
