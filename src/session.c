@@ -53,6 +53,10 @@
  * the value while workers run: authenticate and clear_subject are refused in
  * parallel mode, and subtransactions (which could catch their error) are too.
  *
+ * Pooler guard.  With runai.require_local_authenticate on (PGC_SUSET: set by a
+ * superuser, usually per role), runai.authenticate(token) without local => true is
+ * refused with 42501 -- a failed authenticate like any other.
+ *
  * Rows are read with direct index scans, not SPI: no privilege on the table is
  * needed, nothing user-defined runs, and it works inside parallel workers.  The
  * table is found through catalog.h.
@@ -92,6 +96,7 @@
 #define SESSION_GUC "runai.authenticated_session"
 
 int			rbac_session_lifetime = 12 * 3600;
+static bool require_local_authenticate = false;
 
 /* The parsed GUC value (its "extra"). */
 typedef struct SessionState
@@ -607,6 +612,13 @@ rbac_session_init(void)
 							12 * 3600, 1, 366 * 24 * 3600,
 							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("runai.require_local_authenticate",
+							 "Refuses runai.authenticate(token) without local => true.",
+							 "For database roles used behind a transaction-pooling connection pooler, where a session-level subject would reach the next client of the server connection. Set by a superuser, usually with ALTER ROLE ... SET.",
+							 &require_local_authenticate,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	CacheRegisterRelcacheCallback(session_relcache_callback, (Datum) 0);
 	prev_process_utility = ProcessUtility_hook;
@@ -692,6 +704,13 @@ authenticate_body(FunctionCallInfo fcinfo)
 				 errhint("Pass true or false, or leave it out for false.")));
 	token = PG_GETARG_TEXT_PP(0);
 	local = PG_GETARG_BOOL(1);
+
+	if (!local && require_local_authenticate)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("runai.authenticate without local => true is not allowed for this connection"),
+				 errdetail("runai.require_local_authenticate is on: a subject for the whole connection would reach the next client of a transaction-pooling connection pooler. The connection now has no token subject."),
+				 errhint("Call runai.authenticate(token, local => true) at the start of each transaction.")));
 
 	if (!token_well_formed(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)))
 		invalid_token();

@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(99);
+SELECT plan(107);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -241,6 +241,35 @@ SELECT ok(NOT runai.clear_subject(), 'a second clear_subject finds none');
 SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice')), 'user:alice@x.io',
           'the token still works: clear_subject did not end its session');
 SELECT ok(runai.clear_subject(), 'cleared again');
+
+-- ===========================================================================
+-- The pooler guard (issue 10, attack 7): with runai.require_local_authenticate
+-- on, a subject for the whole connection cannot be established
+-- ===========================================================================
+
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'bob2')), 'user:bob@x.io',
+          'without the guard a session-level authenticate works');
+SELECT throws_ok($$SET runai.require_local_authenticate = on$$, '42501',
+                 'permission denied to set parameter "runai.require_local_authenticate"',
+                 'an ordinary role cannot turn the guard on by itself (superuser only)');
+RESET ROLE;
+SET LOCAL runai.require_local_authenticate = on;
+SET LOCAL ROLE regress_attacker;
+SELECT is(runai.authenticate((SELECT token FROM tok WHERE who = 'alice'), local => true), 'user:alice@x.io',
+          'with the guard, authenticate with local => true works');
+SELECT is(pg_temp.error_of($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice'))$$),
+          '42501: Call runai.authenticate(token, local => true) at the start of each transaction.',
+          'with the guard, authenticate without local => true is refused with a hint to use local => true');
+SELECT is(runai.current_subject(), NULL, 'the refusal is a failed authenticate: no token subject is left');
+SELECT throws_ok($$SET runai.require_local_authenticate = off$$, '42501',
+                 'permission denied to set parameter "runai.require_local_authenticate"',
+                 'the role cannot turn the guard off');
+SELECT throws_ok($$SELECT set_config('runai.require_local_authenticate', 'off', true)$$, '42501', NULL,
+                 'nor with set_config');
+SELECT throws_ok($$RESET runai.require_local_authenticate$$, '42501', NULL, 'nor with RESET');
+RESET ROLE;
+SET LOCAL runai.require_local_authenticate = off;
+SET LOCAL ROLE regress_attacker;
 
 -- ===========================================================================
 -- Lockout cannot be escaped by rolling back

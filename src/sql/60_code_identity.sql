@@ -804,7 +804,7 @@ COMMENT ON FUNCTION runai.delete_application(text) IS
 CREATE OR REPLACE FUNCTION runai.authenticate(token text, local boolean DEFAULT false) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_authenticate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION runai.authenticate(text, boolean) IS
-  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out, clear_subject and DISCARD ALL. When it fails the connection has no token subject, even if the error is caught and rolled back.';
+  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out, clear_subject and DISCARD ALL. When it fails (28000, or 42501 from runai.require_local_authenticate) the connection has no token subject, even if the error is caught and rolled back.';
 
 CREATE OR REPLACE FUNCTION runai.clear_subject() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_clear_subject' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -186,7 +186,9 @@ def setup(server, pooler):
         admin.execute(f"CREATE ROLE {role} LOGIN")
     admin.execute(f"GRANT EXECUTE ON FUNCTION runai.sso_sign_in(text, text[]) TO {BRIDGE_ROLE}")
     guard = admin.execute("SELECT 1 FROM pg_settings WHERE name = 'runai.require_local_authenticate'").fetchone()
-    if guard:
+    if not guard:
+        fail("setup: the setting runai.require_local_authenticate does not exist")
+    else:
         admin.execute(f"ALTER ROLE {BACKEND_ROLE} SET runai.require_local_authenticate = on")
 
     for scope in sorted(PARENT, key=lambda s: len(ancestors(s))):
@@ -293,7 +295,7 @@ def guard_test(pooler, tokens, available):
         fail(f"guard: DISCARD ALL left the subject {after}")
 
     if not available:
-        print("pooler.sh: runai.require_local_authenticate is not available yet: the guard test is skipped")
+        fail("guard: runai.require_local_authenticate does not exist, so the guard cannot be tested")
         return
     with client(BACKEND_ROLE) as c:
         pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]

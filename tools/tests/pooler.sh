@@ -8,8 +8,8 @@
 # transaction, 3 server connections for the back end's 8), app_session (pool_mode =
 # session, server_reset_query = DISCARD ALL), guard and guard_session (transaction
 # and session pooling with 1 server connection).  tools/tests/pooler.py does the rest through the public API: 20 users,
-# rules, workloads, the runai.require_local_authenticate guard (skipped with a note
-# while the setting does not exist), the back end on 127.0.0.1 (a port of
+# rules, workloads, the runai.require_local_authenticate guard (a failure if the
+# setting does not exist), the back end on 127.0.0.1 (a port of
 # 57240-57299), and the load, whose figures it prints.  Needs pgbouncer and
 # python3-psycopg (tools/ensure-deps.sh installs them); installs nothing itself.
 #
