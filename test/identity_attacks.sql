@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(107);
+SELECT plan(112);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -414,6 +414,27 @@ SET LOCAL ROLE regress_attack_bound;
 SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers see the binding of the current role: ' || r::text)
   FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
                                WHERE runai.current_subject() = 'user:bob@x.io'$$) r;
+RESET ROLE;
+
+-- ===========================================================================
+-- Roles with BYPASSRLS bypass row-level security only, not the functions' checks
+-- ===========================================================================
+
+RESET ROLE;
+CREATE ROLE regress_attack_bypass BYPASSRLS;
+SELECT runai.create_scope('tenant', 'atk', 'Attack', 'system') IS NOT NULL AS tenant,
+       runai.create_scope('cluster', 'atk', 'Attack', 'tenant/atk') IS NOT NULL AS cluster,
+       runai.create_scope('department', 'atk', 'Attack', 'cluster/atk') IS NOT NULL AS department,
+       runai.create_scope('project', 'atk', 'Attack', 'department/atk') IS NOT NULL AS project;
+INSERT INTO runai.workloads (name, kind, project) VALUES ('regress-bypass', 'Training', 'project/atk');
+SET LOCAL ROLE regress_attack_bypass;
+SELECT is(runai.current_subject(), NULL, 'a BYPASSRLS role without a binding or token is nobody');
+SELECT is((SELECT count(*) FROM runai.workloads WHERE name = 'regress-bypass'), 1::bigint,
+          'it reads a protected table whole: PostgreSQL''s bypass of row-level security');
+SELECT ok(NOT runai.can('workloads', 'view', 'project/atk'), 'but runai.can answers false for it');
+SELECT throws_ok($$SELECT * FROM runai.create_local_user('bypass@x.io')$$, '42501', NULL,
+                 'and the functions check it like any other role');
+SELECT is((SELECT count(*) FROM runai.users_table), 0::bigint, 'and the views show it no row');
 RESET ROLE;
 
 SELECT * FROM finish();
