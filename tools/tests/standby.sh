@@ -22,7 +22,8 @@
 #     rows);
 #   - a token made by a sign-in on the primary authenticates on the replica (existing
 #     and new sessions, as a non-superuser so that row-level security applies), and
-#     deleting the user on the primary ends that session on the replica;
+#     deleting the user on the primary ends that session on the replica (its next
+#     check there gets 28000 once, then it has no subject);
 #   - no server log reports a crash.
 #
 # Starts its own two clusters (ports 55463 and 55464); exits non-zero on any failure.
@@ -255,6 +256,9 @@ if [ "$(qp -d $DB -c "SELECT to_regprocedure('runai.sso_sign_in(text,text[])') I
   expect "NEW session: authenticate() and can() with the token" "t t " "$r"
   qp -d $DB -c "SELECT runai.delete_user('cat@acme.io')" >/dev/null || bad "delete_user failed on the primary"
   wait_replay
+  # the session's next statement that needs the subject says it ended, once
+  session "SELECT runai.can('workloads', 'view', 'project/p3')"
+  expect "EXISTING session, after the user was deleted on the primary: the next check" "ERROR:  invalid or expired token" "${out%%$'\n'*}"
   session "SELECT runai.can('workloads', 'view', 'project/p3')"; expect "EXISTING session, after the user was deleted on the primary: can view at project/p3" f "$out"
   session "SELECT coalesce(runai.current_subject(), '(none)')"; expect "EXISTING session, after the user was deleted: the current subject" "(none)" "$out"
   [ -n "$protected" ] && { session "SELECT count(*) FROM public.jobs"; expect "EXISTING session, after the user was deleted: rows of public.jobs" 0 "$out"; }
