@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(112);
+SELECT plan(113);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -323,6 +323,9 @@ SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE 
 SELECT is((SELECT count(*) FROM runai.sign_in('bob@x.io', 'bob-password') WHERE token IS NOT NULL), 1::bigint,
           'bob signs in again');
 RESET ROLE;
+SELECT cmp_ok((SELECT count(*) FROM runai_internal.events WHERE id > (SELECT id FROM events_before)
+                 AND action = 'sign-in' AND result = 'Failed' AND (entity_name = 'alice@x.io' OR entity_name IS NULL)),
+              '<=', 2::bigint, 'the flood added at most one event for alice and one for the made-up emails');
 SELECT is((SELECT events FROM failed_sign_ins WHERE entity_name = 'alice@x.io'), 1::bigint,
           'the failures of alice in this window are one event');
 SELECT is((SELECT a.failures - coalesce(b.failures, 0) FROM failed_sign_ins a
