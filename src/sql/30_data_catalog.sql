@@ -209,8 +209,8 @@ CREATE TABLE runai_internal.events (
 CREATE INDEX events_at_idx ON runai_internal.events (at);
 -- Failed sign-ins are aggregated: one event per account (entity_id; all unknown
 -- emails together) and window (runai_internal.log_failed_sign_in), whose count
--- grows.  This index finds that event and makes concurrent failures agree on one.
-CREATE UNIQUE INDEX events_failed_sign_in_key ON runai_internal.events
+-- grows.  This index finds that event.
+CREATE INDEX events_failed_sign_in_idx ON runai_internal.events
   (entity_type, (COALESCE(entity_id, '')), (details OPERATOR(pg_catalog.->>) 'window'))
   WHERE action OPERATOR(pg_catalog.=) 'sign-in' AND result OPERATOR(pg_catalog.=) 'Failed'
     AND details OPERATOR(pg_catalog.?) 'window';

@@ -169,12 +169,19 @@ COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, tex
 -- history: one event per account and window of runai.lockout_duration (windows
 -- aligned on the epoch, in UTC), whose details count the failures by status, and
 -- one such event for all unknown emails together (no subject, no email: what was
--- typed is not recorded).  Concurrent failures of one account meet on the unique
--- index events_failed_sign_in_key: one inserts, the others wait for it and then
--- count (under REPEATABLE READ or SERIALIZABLE a concurrent first failure is a
--- serialization failure instead).  The update is the only one the append-only
--- trigger allows, and only inside runai.sign_in.  Failures whose transaction
--- rolls back are not recorded (the lockout counts them all the same).
+-- typed is not recorded).  The update is the only one the append-only trigger
+-- allows, and only inside runai.sign_in.
+--
+-- It never waits for another transaction: the event is taken with FOR UPDATE SKIP
+-- LOCKED, and when every event of the account and window is locked by a
+-- transaction still in progress (or not yet visible: inserted by one), a new event
+-- is started.  Waiting would let anyone who keeps a transaction open after a failed
+-- sign-in make the failures of that account -- or of every unknown email, a
+-- difference an attacker could time to tell real accounts from unknown ones --
+-- hang.  So an account has one event per window, plus one for each transaction
+-- that failed while all its events were busy: at most about as many as there are
+-- concurrent connections.  Failures whose transaction rolls back are not recorded
+-- (the lockout counts them all the same).
 CREATE OR REPLACE FUNCTION runai_internal.log_failed_sign_in(p_email text, p_user_id uuid, p_status text)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -182,22 +189,31 @@ DECLARE
   w double precision := greatest(1, extract(epoch FROM current_setting('runai.lockout_duration')::interval));
   win text := to_char(to_timestamp(floor(extract(epoch FROM now()) / w) * w) AT TIME ZONE 'UTC',
                       'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+  ev bigint;
 BEGIN
-  INSERT INTO runai_internal.events AS ev (subject, subject_type, action, result, entity_type, entity_name,
-                                           entity_id, details)
-  VALUES (p_email, CASE WHEN p_email IS NOT NULL THEN 'user' END, 'sign-in', 'Failed', 'users', p_email,
-          p_user_id::text,
-          jsonb_build_object('window', win, 'count', 1, p_status, 1, 'last_at', clock_timestamp()))
-  ON CONFLICT (entity_type, (coalesce(entity_id, '')), (details ->> 'window'))
-     WHERE action = 'sign-in' AND result = 'Failed' AND details ? 'window'
-  DO UPDATE SET details = ev.details || jsonb_build_object(
-                  'count', (ev.details ->> 'count')::bigint + 1,
-                  p_status, coalesce((ev.details ->> p_status)::bigint, 0) + 1,
-                  'last_at', clock_timestamp());
+  SELECT e.id INTO ev FROM runai_internal.events e
+   WHERE e.entity_type = 'users' AND coalesce(e.entity_id, '') = coalesce(p_user_id::text, '')
+     AND e.details ->> 'window' = win
+     AND e.action = 'sign-in' AND e.result = 'Failed' AND e.details ? 'window'
+   LIMIT 1 FOR UPDATE SKIP LOCKED;
+  IF FOUND THEN
+    UPDATE runai_internal.events e
+       SET details = e.details || jsonb_build_object(
+                       'count', (e.details ->> 'count')::bigint + 1,
+                       p_status, coalesce((e.details ->> p_status)::bigint, 0) + 1,
+                       'last_at', clock_timestamp())
+     WHERE e.id = ev;
+  ELSE
+    INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name,
+                                       entity_id, details)
+    VALUES (p_email, CASE WHEN p_email IS NOT NULL THEN 'user' END, 'sign-in', 'Failed', 'users', p_email,
+            p_user_id::text,
+            jsonb_build_object('window', win, 'count', 1, p_status, 1, 'last_at', clock_timestamp()));
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION runai_internal.log_failed_sign_in(text, uuid, text) IS
-  'Internal: counts a failed password sign-in in the event of its account (or of all unknown emails) and lockout window.';
+  'Internal: counts a failed password sign-in in the event of its account (or of all unknown emails) and lockout window, without waiting for another transaction.';
 
 -- Creates a session for a user or an application and returns its token.
 CREATE OR REPLACE FUNCTION runai_internal.new_session(p_subject_type text, p_subject text, p_user_id uuid, p_app_id uuid)
