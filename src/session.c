@@ -5,16 +5,18 @@
  *
  * Where the subject lives.  In the GUC runai.authenticated_session, whose value is
  * "<stamp>:<session id>:<u|a>:<expires_at, microseconds>:<token digest, hex>:<name>"
- * or empty (the stamp: see "Failing closed" below).  The digest identifies the session row even after the extension was
- * dropped and created again (ids restart); it cannot be used as a token.  It is
+ * or empty (the stamp: see "Failing closed" below).  The digest identifies the
+ * session row even after the extension was dropped and created again (ids
+ * restart); it cannot be used as a token.  It is
  * PGC_SUSET (a non-superuser's SET, set_config, RESET, ALTER ROLE ... SET fail
  * with "permission denied"), hidden (superuser-only, not in SHOW ALL or files),
  * excluded from RESET ALL, and its check hook refuses every value that this file
  * did not set itself, superusers included.  Being a GUC gives it the semantics
  * the spec asks for at no cost:
- *  - authenticate(token) is SET (kept at commit, undone by ROLLBACK or ROLLBACK
- *    TO SAVEPOINT), authenticate(token, local => true) is SET LOCAL (ends with the
- *    transaction, committed or rolled back: the mode for transaction pooling);
+ *  - a successful authenticate(token) is SET (kept at commit, undone by ROLLBACK
+ *    or ROLLBACK TO SAVEPOINT), authenticate(token, local => true) is SET LOCAL
+ *    (ends with the transaction, committed or rolled back: the mode for
+ *    transaction pooling);
  *  - parallel workers receive the value with the other GUCs before they run any
  *    query, and the check hook accepts it only while the worker is initialising;
  *  - SET ROLE, RESET ROLE, SET SESSION AUTHORIZATION and RESET ALL leave it alone;
@@ -52,6 +54,10 @@
  * parallel mode starts, i.e. before any worker is launched.  Nothing can disown
  * the value while workers run: authenticate and clear_subject are refused in
  * parallel mode, and subtransactions (which could catch their error) are too.
+ * Workers judge expiry by the leader's statement start, as the leader did; only a
+ * revocation committed after the leader's check can be found by a worker, which
+ * then raises the 28000 itself (the leader, not told, reports it again at its
+ * next statement: the one case in which it is reported twice).
  *
  * Pooler guard.  With runai.require_local_authenticate on (PGC_SUSET: set by a
  * superuser, usually per role), runai.authenticate(token) without local => true is
