@@ -265,8 +265,11 @@ rbac_lockout_attempt(const char *key, size_t len, TimestampTz *locked_until)
 	bool		allowed = true;
 
 	lockout_require();
-	lockout_key(key, len, &k);
 	*locked_until = 0;
+	/* runai.max_failed_sign_ins = 0: nothing locks, so nothing needs counting */
+	if (rbac_max_failed_sign_ins == 0)
+		return true;
+	lockout_key(key, len, &k);
 
 	LWLockAcquire(lockout_shared->lock, LW_EXCLUSIVE);
 	e = hash_search(lockout_table, &k, HASH_FIND, NULL);

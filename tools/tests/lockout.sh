@@ -13,6 +13,7 @@
 #   - while the table is full of recent failures, an email that is not in it is
 #     answered "locked" without a password check, whether it exists or not, right
 #     password or not (fails closed), and the server log says the table is full;
+#     with runai.max_failed_sign_ins = 0 nothing is counted and nothing refused;
 #   - made-up emails that got into the table are locked after 5 failures like real
 #     accounts, and their locks hold through the flood;
 #   - rolling back the transaction of the failures does not reset the count;
@@ -91,6 +92,8 @@ expect "a flood email in the table is locked" locked "$(status_of flood1@x.io gu
 # --- a full table fails closed ---------------------------------------------------
 expect "a new unknown email, table full" locked "$(status_of newcomer@x.io guess)"
 expect "a real account not in the table, right password, table full" locked "$(status_of bob@x.io bob-password)"
+expect "with runai.max_failed_sign_ins = 0 (never lock) nothing is counted, so a full table refuses nothing" ok \
+  "$(q -c "SET runai.max_failed_sign_ins = 0" -c "SELECT statuses(ARRAY['bob@x.io'], 'bob-password')")"
 if grep -q 'the table of failed sign-ins is full' "$tmp/pg/server.log"; then
   ok "the server log says the table is full"
 else
