@@ -185,5 +185,8 @@ echo "concurrency.sh: checker: $iterations revoke/re-grant rounds, $violations v
 if [ "$iterations" -eq 0 ] || [ "$violations" -ne 0 ] || [ "$errors" -ne 0 ]; then
   status=1
 fi
-sess_query rev '\q' 2>/dev/null || true
+# End the sessions by closing their input (psql sees EOF), not with \q: bash's
+# printf writes "\q" and the rest of its line in separate writes, psql can exit
+# between them, and the second write then killed this script with SIGPIPE (141).
+exec {rev_w}>&- {chk_w}>&-
 exit $status
