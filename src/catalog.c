@@ -6,7 +6,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class_d.h"
 #include "catalog/pg_type_d.h"
 #include "commands/extension.h"
 #include "nodes/value.h"
@@ -17,6 +19,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "citus.h"
 
 #define RBAC_EXTENSION_NAME		"runai_rbac"
 #define RBAC_API_SCHEMA			"runai"
@@ -39,7 +42,20 @@ static const char *const relation_names[RBAC_NRELATIONS] = {
 	[RBAC_IDX_USERS_EMAIL] = "users_email_key",
 	[RBAC_IDX_GROUP_MEMBERS_PKEY] = "group_members_pkey",
 	[RBAC_IDX_SESSIONS_TOKEN] = "sessions_token_hash_key",
+	[RBAC_IDX_SESSIONS_PKEY] = "sessions_pkey",
 };
+
+/* The table of each index (its placement holds the index's placement). */
+static const RbacRelation index_table[RBAC_NRELATIONS] = {
+	[RBAC_IDX_ACCESS_RULES_SUBJECT] = RBAC_REL_ACCESS_RULES,
+	[RBAC_IDX_USERS_PKEY] = RBAC_REL_USERS,
+	[RBAC_IDX_USERS_EMAIL] = RBAC_REL_USERS,
+	[RBAC_IDX_GROUP_MEMBERS_PKEY] = RBAC_REL_GROUP_MEMBERS,
+	[RBAC_IDX_SESSIONS_TOKEN] = RBAC_REL_SESSIONS,
+	[RBAC_IDX_SESSIONS_PKEY] = RBAC_REL_SESSIONS,
+};
+
+#define IS_INDEX(r)		((r) >= RBAC_IDX_ACCESS_RULES_SUBJECT)
 
 /* Tables that 0.2.0 moved out of schema runai, and those it kept there. */
 static const bool relation_internal[RBAC_NRELATIONS] = {
@@ -58,6 +74,7 @@ static const bool relation_internal[RBAC_NRELATIONS] = {
 	[RBAC_IDX_USERS_EMAIL] = true,
 	[RBAC_IDX_GROUP_MEMBERS_PKEY] = true,
 	[RBAC_IDX_SESSIONS_TOKEN] = true,
+	[RBAC_IDX_SESSIONS_PKEY] = true,
 };
 
 /* Names and text argument counts of the functions, by RbacFunction. */
@@ -147,7 +164,7 @@ rbac_catalog_relation_of(Oid relid)
 	if (!OidIsValid(relid))
 		return -1;
 	for (int i = 0; i < RBAC_NRELATIONS; i++)
-		if (catalog.rel[i] == relid)
+		if (catalog.rel[i] == relid || catalog.logical[i] == relid)
 			return i;
 	return -1;
 }
@@ -156,7 +173,8 @@ rbac_catalog_relation_of(Oid relid)
 bool
 rbac_catalog_relation_may_be(Oid relid, RbacRelation r)
 {
-	return !OidIsValid(relid) || !OidIsValid(catalog.rel[r]) || catalog.rel[r] == relid;
+	return !OidIsValid(relid) || !OidIsValid(catalog.rel[r]) || catalog.rel[r] == relid ||
+		catalog.logical[r] == relid;
 }
 
 /* ---------------------------------------------------------------------------
@@ -186,6 +204,64 @@ lookup_function(const RbacCatalog *c, RbacFunction f)
 						  function_names[f].ntext_args, argtypes, true);
 }
 
+/*
+ * On a Citus node: replaces the tables that are Citus tables, and their indexes,
+ * by this node's placements (see catalog.h).  A table without a placement here is
+ * recorded in c->unplaced and left without a data relation, so that the catalog
+ * fails closed.
+ */
+static void
+find_placements(RbacCatalog *c)
+{
+	int64		shard[RBAC_NRELATIONS];
+
+	c->citus_group = rbac_citus_local_group();
+	for (int r = 0; r < RBAC_NRELATIONS; r++)
+	{
+		RbacCitusTable info;
+		char	   *name;
+		Oid			placement;
+
+		shard[r] = 0;
+		if (IS_INDEX(r) || !OidIsValid(c->logical[r]) || !rbac_citus_table(c->logical[r], &info))
+			continue;
+		c->distributed = true;
+		shard[r] = c->citus_group >= 0 ? rbac_citus_local_shard(c->logical[r], c->citus_group) : 0;
+		placement = InvalidOid;
+		if (shard[r] > 0)
+		{
+			name = psprintf("%s_" INT64_FORMAT, relation_names[r], shard[r]);
+			placement = get_relname_relid(name, get_rel_namespace(c->logical[r]));
+			if (OidIsValid(placement) && get_rel_relkind(placement) != RELKIND_RELATION)
+				placement = InvalidOid;
+		}
+		c->rel[r] = placement;
+		if (!OidIsValid(placement) && c->unplaced < 0)
+			c->unplaced = r;
+	}
+	for (int r = 0; r < RBAC_NRELATIONS; r++)
+	{
+		RbacRelation t;
+		char	   *name;
+		Oid			idx;
+
+		if (!IS_INDEX(r))
+			continue;
+		t = index_table[r];
+		if (c->rel[t] == c->logical[t])
+			continue;			/* not a Citus table: the index as named */
+		idx = InvalidOid;
+		if (OidIsValid(c->rel[t]) && OidIsValid(c->logical[r]))
+		{
+			name = psprintf("%s_" INT64_FORMAT, relation_names[r], shard[t]);
+			idx = get_relname_relid(name, get_rel_namespace(c->logical[r]));
+			if (OidIsValid(idx) && IndexGetRelation(idx, true) != c->rel[t])
+				idx = InvalidOid;
+		}
+		c->rel[r] = idx;
+	}
+}
+
 /* Fills c from the system catalogs. */
 static void
 catalog_build(RbacCatalog *c)
@@ -193,6 +269,8 @@ catalog_build(RbacCatalog *c)
 	Oid			internal;
 
 	memset(c, 0, sizeof(*c));
+	c->citus_group = -1;
+	c->unplaced = -1;
 	c->extension = get_extension_oid(RBAC_EXTENSION_NAME, true);
 	if (!OidIsValid(c->extension))
 		return;
@@ -217,7 +295,9 @@ catalog_build(RbacCatalog *c)
 		c->internal_schema = OidIsValid(internal) ? internal : c->api_schema;
 	}
 	for (int r = 0; r < RBAC_NRELATIONS; r++)
-		c->rel[r] = lookup_relation(c, r);
+		c->rel[r] = c->logical[r] = lookup_relation(c, r);
+	if (rbac_citus_present())
+		find_placements(c);
 	for (int f = 0; f < RBAC_NFUNCTIONS; f++)
 		c->fn[f] = lookup_function(c, f);
 }
@@ -271,6 +351,14 @@ rbac_catalog(void)
 				 errmsg("extension \"runai_rbac\" is not installed in this database"),
 				 errdetail("The library runai_rbac was called in a database without the extension."),
 				 errhint("Run CREATE EXTENSION runai_rbac.")));
+	if (c->unplaced >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("this Citus node has no copy of the runai_rbac catalog"),
+				 errdetail("Table %s.%s is a Citus reference table without a placement on this node (group %d), so no permission can be checked here.",
+						   relation_internal[c->unplaced] ? RBAC_INTERNAL_SCHEMA : RBAC_API_SCHEMA,
+						   relation_names[c->unplaced], c->citus_group),
+				 errhint("On the coordinator, run SELECT replicate_reference_tables(); to copy the reference tables to every node.")));
 	for (size_t i = 0; i < lengthof(required); i++)
 		if (!OidIsValid(c->rel[required[i]]))
 			ereport(ERROR,
@@ -283,6 +371,13 @@ rbac_catalog(void)
 							   relation_names[required[i]]),
 					 errhint("Update the extension with ALTER EXTENSION runai_rbac UPDATE, or restore the database from a backup.")));
 	return c;
+}
+
+/* See catalog.h. */
+bool
+rbac_catalog_writable_here(const RbacCatalog *cat)
+{
+	return !cat->distributed || cat->citus_group == 0;
 }
 
 /* See catalog.h. */

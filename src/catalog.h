@@ -22,6 +22,20 @@
  * a missing object that comes back is seen at once).  Pointers to the catalog
  * stay valid until the next call of rbac_catalog() or rbac_catalog_lookup().
  *
+ * Citus.  On a Citus cluster whose catalog was distributed
+ * (runai.distribute_catalog), every table of the catalog is a reference table:
+ * the relation named runai_internal.<table> is Citus's "shell", which holds no
+ * rows, and this node's copy of the data is the placement
+ * runai_internal.<table>_<shard id>, with its indexes <index>_<shard id>.  rel[]
+ * holds the relations that hold the data -- the placements -- and logical[] the
+ * relations as named (the same OIDs without Citus).  A placement is accepted only
+ * if Citus's metadata says that this node's group holds the table's one shard
+ * (citus.h), not by its name alone, and an index only if it is an index of that
+ * placement.  A Citus table without a placement here leaves rel[] invalid and
+ * rbac_catalog() fails closed.  Citus sends a relcache invalidation of the shell
+ * whenever its metadata of the table changes: the callback then looks everything
+ * up again.
+ *
  * Extending it: add an entry to RbacRelation or RbacFunction and its name to the
  * tables in catalog.c; generation tells callers that cache derived state (plans,
  * placements) when any OID changed.
@@ -55,6 +69,7 @@ typedef enum RbacRelation
 	RBAC_IDX_USERS_EMAIL,		/* (email) */
 	RBAC_IDX_GROUP_MEMBERS_PKEY,	/* (user_id, group_name) */
 	RBAC_IDX_SESSIONS_TOKEN,	/* (token_hash) */
+	RBAC_IDX_SESSIONS_PKEY,		/* (id) */
 	RBAC_NRELATIONS
 } RbacRelation;
 
@@ -77,8 +92,12 @@ typedef struct RbacCatalog
 	Oid			extension;		/* pg_extension row of runai_rbac */
 	Oid			api_schema;		/* runai */
 	Oid			internal_schema;	/* runai_internal; runai at 0.1.0 */
-	Oid			rel[RBAC_NRELATIONS];	/* InvalidOid: missing */
+	Oid			rel[RBAC_NRELATIONS];	/* the data: InvalidOid if missing */
+	Oid			logical[RBAC_NRELATIONS];	/* as named (the shell on Citus) */
 	Oid			fn[RBAC_NFUNCTIONS];	/* InvalidOid: missing */
+	bool		distributed;	/* the tables are Citus reference tables */
+	int32		citus_group;	/* this node's Citus group (0: coordinator), -1: no Citus */
+	int			unplaced;		/* a Citus table with no placement here, or -1 */
 } RbacCatalog;
 
 /* Registers the invalidation callbacks; once per backend, from _PG_init. */
@@ -99,14 +118,14 @@ extern const RbacCatalog *rbac_catalog(void);
 
 /*
  * For invalidation callbacks (reads no catalog): the relation relid was when last
- * looked up, or -1 if it is none of them.
+ * looked up (its data or, on Citus, its shell), or -1 if it is none of them.
  */
 extern int	rbac_catalog_relation_of(Oid relid);
 
 /*
  * For invalidation callbacks: may a relcache invalidation of relid concern
- * relation r?  True for a full reset (InvalidOid), for r itself, and while r has
- * not been looked up yet.
+ * relation r?  True for a full reset (InvalidOid), for r itself (its data or its
+ * shell), and while r has not been looked up yet.
  */
 extern bool rbac_catalog_relation_may_be(Oid relid, RbacRelation r);
 
@@ -116,5 +135,12 @@ extern bool rbac_catalog_relation_may_be(Oid relid, RbacRelation r);
  * as needed, palloc'd.
  */
 extern char *rbac_catalog_internal_function(const RbacCatalog *cat, const char *name);
+
+/*
+ * Does this node change the catalog?  True without Citus and on the coordinator
+ * of a cluster whose catalog is distributed; false on its workers, which only
+ * read their copy.
+ */
+extern bool rbac_catalog_writable_here(const RbacCatalog *cat);
 
 #endif							/* RUNAI_RBAC_CATALOG_H */

@@ -1057,9 +1057,17 @@ rls_add_plan_dependencies(PlannerInfo *root)
 		return;
 	cat = rbac_catalog_lookup();
 	for (size_t i = 0; i < lengthof(rls_plan_depends); i++)
-		if (OidIsValid(cat->rel[rls_plan_depends[i]]))
+	{
+		RbacRelation r = rls_plan_depends[i];
+
+		/* the data, and on Citus the shell, whose invalidation says it moved */
+		if (OidIsValid(cat->rel[r]))
 			root->glob->relationOids =
-				list_append_unique_oid(root->glob->relationOids, cat->rel[rls_plan_depends[i]]);
+				list_append_unique_oid(root->glob->relationOids, cat->rel[r]);
+		if (OidIsValid(cat->logical[r]))
+			root->glob->relationOids =
+				list_append_unique_oid(root->glob->relationOids, cat->logical[r]);
+	}
 }
 
 /* The index condition `key = ANY(runai_internal.rls_..._keys(...))` for a check, or NIL. */
