@@ -45,6 +45,8 @@ INSERT INTO documented VALUES
   -- row-level security and exports
   ('function', 'runai.protect(regclass,name,text,text)'),
   ('function', 'runai.unprotect(regclass)'),
+  -- Citus
+  ('function', 'runai.distribute_catalog(boolean)'),
   ('function', 'runai.export_users_csv()'),
   -- the types' functions
   ('function', 'runai.scope_type(runai.scope)'),

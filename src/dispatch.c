@@ -17,8 +17,11 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/regproc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -39,6 +42,7 @@ typedef struct DispatchPlan
 	uint64		catalog_generation; /* of the catalog the twin was found in */
 	SPIPlanPtr	plan;
 	Oid			owner;
+	bool		writes;			/* the twin is VOLATILE: it changes the catalog */
 	bool		retset;
 	bool		retvoid;
 	int16		typlen;
@@ -107,6 +111,15 @@ get_plan(Oid fn)
 	dp->catalog_generation = cat->generation;
 	dp->plan = plan;
 	dp->owner = proc->proowner;
+	{
+		char	   *nspname = get_namespace_name(cat->internal_schema);
+		char	   *twin = cat->layout == RBAC_LAYOUT_0_1 ?
+			psprintf("_%s", NameStr(proc->proname)) : pstrdup(NameStr(proc->proname));
+		Oid			twinoid = LookupFuncName(list_make2(makeString(nspname), makeString(twin)),
+											 proc->pronargs, proc->proargtypes.values, true);
+
+		dp->writes = !OidIsValid(twinoid) || func_volatile(twinoid) == PROVOLATILE_VOLATILE;
+	}
 	dp->retset = proc->proretset;
 	dp->retvoid = proc->prorettype == VOIDOID;
 	get_typlenbyval(proc->prorettype, &dp->typlen, &dp->typbyval);
@@ -135,6 +148,14 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 
 	rbac_cache_begin();
 	dp = get_plan(fcinfo->flinfo->fn_oid);
+	if (dp->writes && !rbac_catalog_writable_here(rbac_catalog()))
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("%s changes the catalog of runai_rbac, which only the Citus coordinator does",
+						format_procedure(fcinfo->flinfo->fn_oid)),
+				 errdetail("This node is a Citus worker (group %d): its copy of the catalog is kept by the coordinator, and failed sign-ins are counted on each node.",
+						   rbac_catalog()->citus_group),
+				 errhint("Run changes and sign-ins on the coordinator; checks, runai.authenticate and protected tables work on every node.")));
 
 	memset(&actor, 0, sizeof(actor));
 	actor.fn = fcinfo->flinfo->fn_oid;

@@ -12,29 +12,37 @@
 
 -- The predefined catalog cannot be changed by anyone, owner and superusers included:
 -- the triggers refuse every row change and TRUNCATE, and fire in every
--- session_replication_role.
+-- session_replication_role.  Each trigger names its table in its argument: on a
+-- Citus cluster the trigger also fires on every node's placement of the table
+-- (runai_internal.<table>_<shard id>), whose name is not the table's.  The one
+-- exception is runai.distribute_catalog, which empties the coordinator's own copy
+-- (Citus's shell) of each table once its rows are in the placements.
 CREATE OR REPLACE FUNCTION runai_internal.refuse_catalog_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE tbl text := coalesce(TG_ARGV[0], format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
 BEGIN
-  RAISE EXCEPTION 'the predefined catalog table %.% cannot be changed', TG_TABLE_SCHEMA, TG_TABLE_NAME
+  IF TG_OP = 'TRUNCATE' AND runai_internal.distributing() THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'the predefined catalog table % cannot be changed', tbl
     USING ERRCODE = 'insufficient_privilege',
-          DETAIL = format('%s on %I.%I was refused: predefined roles, resource types, permissions and workload kinds are fixed.',
-                          TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+          DETAIL = format('%s on %s was refused: predefined roles, resource types, permissions and workload kinds are fixed.',
+                          TG_OP, tbl),
           HINT = 'Give a subject different permissions with runai.add_access_rule and one of the predefined roles.';
 END
 $$;
-COMMENT ON FUNCTION runai_internal.refuse_catalog_change() IS 'Trigger: refuses every change to the predefined catalog.';
+COMMENT ON FUNCTION runai_internal.refuse_catalog_change() IS 'Trigger: refuses every change to the predefined catalog (argument: the table''s name).';
 
 DO $$
-DECLARE t regclass;
+DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['runai.resource_types', 'runai_internal.roles', 'runai_internal.role_permissions',
-                           'runai.workload_kinds']::regclass[] LOOP
+                           'runai.workload_kinds'] LOOP
     EXECUTE format('CREATE OR REPLACE TRIGGER refuse_change BEFORE INSERT OR UPDATE OR DELETE ON %s
-                      FOR EACH ROW EXECUTE FUNCTION runai_internal.refuse_catalog_change()', t);
+                      FOR EACH ROW EXECUTE FUNCTION runai_internal.refuse_catalog_change(%L)', t, t);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER refuse_change', t);
     EXECUTE format('CREATE OR REPLACE TRIGGER refuse_truncate BEFORE TRUNCATE ON %s
-                      FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.refuse_catalog_change()', t);
+                      FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.refuse_catalog_change(%L)', t, t);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER refuse_truncate', t);
   END LOOP;
 END
@@ -46,13 +54,20 @@ $$;
 
 -- CREATE EXTENSION makes the root, so a restore finds it already there: the dumped
 -- root (whose name may have been changed) updates it instead of failing as a duplicate.
+-- It reads and changes the relation the row goes into (TG_RELID): the table, or
+-- on a Citus cluster this node's placement of it, where every node does the same.
 CREATE OR REPLACE FUNCTION runai_internal.restore_system_scope() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE present boolean;
 BEGIN
-  IF NEW.scope OPERATOR(pg_catalog.=) 'system'::runai.scope
-     AND EXISTS (SELECT 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) 'system'::runai.scope) THEN
-    UPDATE runai_internal.scopes SET name = NEW.name, created_at = NEW.created_at, updated_at = NEW.updated_at
-     WHERE scope OPERATOR(pg_catalog.=) 'system'::runai.scope;
+  IF NEW.scope OPERATOR(pg_catalog.<>) 'system'::runai.scope THEN
+    RETURN NEW;
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE scope OPERATOR(pg_catalog.=) ''system''::runai.scope)',
+                 TG_RELID::regclass) INTO present;
+  IF present THEN
+    EXECUTE format('UPDATE %s SET name = $1, created_at = $2, updated_at = $3 WHERE scope OPERATOR(pg_catalog.=) ''system''::runai.scope',
+                   TG_RELID::regclass) USING NEW.name, NEW.created_at, NEW.updated_at;
     RETURN NULL;
   END IF;
   RETURN NEW;

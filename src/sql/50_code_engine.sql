@@ -215,10 +215,18 @@ COMMENT ON FUNCTION runai_internal.actor_function() IS 'The public function whos
 -- kept but the details, whose count grows by one, with the count of one status
 -- and the time of the last failure.  The actor is C state that SQL cannot set (a
 -- custom setting could not be used: the runai prefix is reserved).
+-- On a Citus cluster a DELETE or an UPDATE of events runs on every node's
+-- placement of the table, and one of them is the placement on the node that runs
+-- it (reference tables are written there too, in the same backend): that one
+-- decides with the actor, the others, run for another node's distributed
+-- transaction, follow it (runai_internal.remote_shard_write).
+-- runai.distribute_catalog may empty the coordinator's own copy of the table
+-- (Citus's shell).
 CREATE OR REPLACE FUNCTION runai_internal.events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_OP = 'DELETE' AND runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
+  IF TG_OP = 'DELETE' AND (runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure
+                           OR runai_internal.remote_shard_write(TG_RELID, 'runai_internal.events')) THEN
     RETURN OLD;
   END IF;
   IF TG_OP = 'UPDATE' AND runai_internal.actor_function() = 'runai.sign_in(text,text)'::regprocedure
@@ -239,6 +247,12 @@ BEGIN
          >= coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
      AND coalesce((NEW.details ->> 'locked')::bigint, 0) >= coalesce((OLD.details ->> 'locked')::bigint, 0) THEN
     RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND runai_internal.remote_shard_write(TG_RELID, 'runai_internal.events') THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'TRUNCATE' AND runai_internal.distributing() THEN
+    RETURN NULL;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
@@ -589,6 +603,7 @@ BEGIN
             DETAIL = format('Rows at %s: %s. A scope created again with this name would give them to its new subjects.', p_scope, used),
             HINT = 'Delete those rows or move them to another scope first, then delete the scope.';
   END IF;
+  PERFORM runai_internal.serialise_admin_changes();
   FOR r IN DELETE FROM runai_internal.access_rules WHERE scope OPERATOR(pg_catalog.=) p_scope
            RETURNING id, subject_type, subject, role_id LOOP
     PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules',
@@ -780,6 +795,7 @@ BEGIN
             HINT = 'SELECT id FROM runai.access_rules_table lists the rules you may see.';
   END IF;
   PERFORM runai_internal.require('access_rules', 'delete', r.scope);
+  PERFORM runai_internal.serialise_admin_changes();
   DELETE FROM runai_internal.access_rules WHERE id = p_id;
   PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text, p_id::text,
                                    jsonb_build_object('subject', r.subject_type || ':' || r.subject, 'role', r.role_name,

@@ -309,11 +309,19 @@ COMMENT ON FUNCTION runai_internal.local_admin_exists(boolean) IS
 -- own role, which may read none of these tables.  It runs as the owner whoever
 -- commits; it is a trigger function, which nothing can call directly, and its
 -- search path is pinned.
+--
+-- The trigger's argument names its table.  On a Citus cluster it fires on every
+-- node's placement of the table, where it may read the other tables but must not
+-- write to one: there the functions that remove rules or users have updated the
+-- guard first, on the node that runs them (runai_internal.serialise_admin_changes),
+-- and the trigger only counts.
 CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE who text;
+DECLARE
+  who text;
+  tbl text := coalesce(TG_ARGV[0], TG_TABLE_NAME);
 BEGIN
-  IF TG_TABLE_NAME = 'access_rules' THEN
+  IF tbl = 'access_rules' THEN
     IF OLD.subject_type <> 'user' OR OLD.expires_at IS NOT NULL
        OR runai.scope_type(OLD.scope) NOT IN ('system', 'tenant')
        OR OLD.role_id IS DISTINCT FROM (SELECT id FROM runai_internal.roles WHERE name = 'System administrator') THEN
@@ -339,7 +347,9 @@ BEGIN
     END IF;
     who := OLD.email;
   END IF;
-  UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  IF TG_RELID = pg_catalog.to_regclass('runai_internal.' || tbl) THEN
+    UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  END IF;
   IF NOT runai_internal.local_admin_exists(true) THEN
     RAISE EXCEPTION 'cannot remove the last local system administrator'
       USING ERRCODE = 'check_violation',
@@ -352,6 +362,21 @@ $$;
 COMMENT ON FUNCTION runai_internal.keep_last_admin() IS
   'Constraint trigger: at least one local user must hold System administrator at system or a tenant (without expiry) once one did.';
 
+-- On a Citus cluster, the functions that remove rules or users call this on the
+-- node that runs them before they do: the update of the guard's row, a reference
+-- table, waits for any concurrent removal on every node (keep_last_admin, which
+-- only counts there).  On one server the trigger updates the guard itself.
+CREATE OR REPLACE FUNCTION runai_internal.serialise_admin_changes() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF runai_internal.catalog_distributed() THEN
+    UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.serialise_admin_changes() IS
+  'Internal: on a Citus cluster, serialises changes that could remove the last local System administrator (runai_internal.keep_last_admin).';
+
 -- Constraint triggers cannot be replaced: created once, kept when this part is
 -- replayed (the function above is what changes).
 DO $$
@@ -359,24 +384,30 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
                   WHERE tgrelid = 'runai_internal.access_rules'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
     CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE ON runai_internal.access_rules
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
+      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin('access_rules');
   END IF;
   ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
                   WHERE tgrelid = 'runai_internal.users'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
     CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE OF type, email ON runai_internal.users
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
+      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin('users');
   END IF;
   ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin;
 END
 $$;
 
--- TRUNCATE bypasses row triggers: refuse it while an administrator exists.
+-- TRUNCATE bypasses row triggers: refuse it while an administrator exists (except
+-- for runai.distribute_catalog emptying the coordinator's own copy, see
+-- runai_internal.refuse_catalog_change).
 CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE tbl text := coalesce(TG_ARGV[0], format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
 BEGIN
+  IF runai_internal.distributing() THEN
+    RETURN NULL;
+  END IF;
   IF runai_internal.local_admin_exists(true) THEN
-    RAISE EXCEPTION 'cannot truncate %.% while a local system administrator exists', TG_TABLE_SCHEMA, TG_TABLE_NAME
+    RAISE EXCEPTION 'cannot truncate % while a local system administrator exists', tbl
       USING ERRCODE = 'check_violation',
             DETAIL = 'Truncating it would remove the last local user holding System administrator at the system or a tenant scope.',
             HINT = 'Delete the rows you mean to delete with the extension''s functions, or drop the extension.';
@@ -386,10 +417,10 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.keep_last_admin_truncate() IS 'Trigger: refuses TRUNCATE of users or access rules while an administrator exists.';
 CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.access_rules
-  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate('runai_internal.access_rules');
 ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
 CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.users
-  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate('runai_internal.users');
 ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
 
 -- ---------------------------------------------------------------------------
@@ -636,6 +667,7 @@ BEGIN
   uid := runai_internal.lock_user(e, true);
   SELECT * INTO u FROM runai_internal.users WHERE id = uid;
   PERFORM runai_internal.require_dominates('user:' || e);
+  PERFORM runai_internal.serialise_admin_changes();
   nrules := runai_internal.delete_rules_of('user', e);
   nsessions := runai_internal.end_sessions(u.id, NULL);
   DELETE FROM runai_internal.users WHERE id = u.id;

@@ -6,29 +6,45 @@
 -- The extension's triggers keep every backend's cache and the catalog's rules correct;
 -- disabling, dropping or renaming one would let stale permissions stand, so any
 -- ALTER TABLE, ALTER TRIGGER or DROP TRIGGER that leaves one of them missing or not
--- ENABLE ALWAYS is refused.
+-- ENABLE ALWAYS is refused.  The one exception: while runai.distribute_catalog
+-- makes the tables Citus reference tables, the row triggers that would refuse
+-- Citus's own copy of the rows into the new placements (refuse_change,
+-- restore_system) may be disabled; it enables them again before it returns.
 CREATE OR REPLACE FUNCTION runai_internal.guard_triggers() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE bad text;
+DECLARE
+  bad text;
+  distributing boolean := false;
 BEGIN
+  -- Asked only when one of the triggers is not ENABLE ALWAYS, which only the
+  -- extension's owner or a superuser can cause: runai_internal.distributing is not
+  -- executable by the ordinary roles whose own DDL this guard also sees.
+  IF EXISTS (SELECT 1 FROM pg_trigger t
+              WHERE t.tgrelid IN (SELECT c.oid FROM pg_class c
+                                   WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace))
+                AND t.tgname IN ('refuse_change', 'restore_system') AND t.tgenabled <> 'A') THEN
+    distributing := runai_internal.distributing();
+  END IF;
   SELECT string_agg(format('%s on %s', e.tg, e.tbl), ', ') INTO bad
-    FROM (VALUES ('invalidate', 'runai_internal.scopes'), ('invalidate', 'runai_internal.access_rules'),
-                 ('invalidate', 'runai_internal.users'), ('invalidate', 'runai_internal.group_members'),
-                 ('invalidate', 'runai_internal.db_role_bindings'), ('invalidate', 'runai_internal.applications'),
-                 ('invalidate', 'runai_internal.sessions'),
-                 ('scope_tree', 'runai_internal.scopes'), ('scope_tree_truncate', 'runai_internal.scopes'),
-                 ('refuse_update', 'runai_internal.access_rules'),
-                 ('append_only', 'runai_internal.events'), ('append_only_truncate', 'runai_internal.events'),
-                 ('refuse_change', 'runai_internal.roles'), ('refuse_truncate', 'runai_internal.roles'),
-                 ('refuse_change', 'runai_internal.role_permissions'), ('refuse_truncate', 'runai_internal.role_permissions'),
-                 ('refuse_change', 'runai.resource_types'), ('refuse_truncate', 'runai.resource_types'),
-                 ('refuse_change', 'runai.workload_kinds'), ('refuse_truncate', 'runai.workload_kinds'),
-                 ('keep_last_admin', 'runai_internal.access_rules'), ('keep_last_admin', 'runai_internal.users'),
-                 ('keep_last_admin_truncate', 'runai_internal.access_rules'),
-                 ('keep_last_admin_truncate', 'runai_internal.users')) e(tg, tbl)
+    FROM (VALUES ('invalidate', 'runai_internal.scopes', false), ('invalidate', 'runai_internal.access_rules', false),
+                 ('invalidate', 'runai_internal.users', false), ('invalidate', 'runai_internal.group_members', false),
+                 ('invalidate', 'runai_internal.db_role_bindings', false), ('invalidate', 'runai_internal.applications', false),
+                 ('invalidate', 'runai_internal.sessions', false),
+                 ('scope_tree', 'runai_internal.scopes', false), ('scope_tree_truncate', 'runai_internal.scopes', false),
+                 ('refuse_update', 'runai_internal.access_rules', false),
+                 ('append_only', 'runai_internal.events', false), ('append_only_truncate', 'runai_internal.events', false),
+                 ('refuse_change', 'runai_internal.roles', true), ('refuse_truncate', 'runai_internal.roles', false),
+                 ('refuse_change', 'runai_internal.role_permissions', true), ('refuse_truncate', 'runai_internal.role_permissions', false),
+                 ('refuse_change', 'runai.resource_types', true), ('refuse_truncate', 'runai.resource_types', false),
+                 ('refuse_change', 'runai.workload_kinds', true), ('refuse_truncate', 'runai.workload_kinds', false),
+                 ('restore_system', 'runai_internal.scopes', true),
+                 ('keep_last_admin', 'runai_internal.access_rules', false), ('keep_last_admin', 'runai_internal.users', false),
+                 ('keep_last_admin_truncate', 'runai_internal.access_rules', false),
+                 ('keep_last_admin_truncate', 'runai_internal.users', false)) e(tg, tbl, pausable)
    WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
                       WHERE t.tgrelid = to_regclass(e.tbl)
-                        AND t.tgname = e.tg AND t.tgenabled = 'A');
+                        AND t.tgname = e.tg
+                        AND (t.tgenabled = 'A' OR (e.pausable AND distributing)));
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'the triggers of runai_rbac cannot be disabled or dropped'
       USING ERRCODE = 'insufficient_privilege',
