@@ -169,11 +169,18 @@ rbac_authid_callback(Datum arg, int cacheid, uint32 hashvalue)
 	ptr_generation++;
 }
 
+/* The catalog unit's relcache listener (catalog.h). */
+static void
+rbac_relcache_listener(Oid relid)
+{
+	rbac_relcache_callback((Datum) 0, relid);
+}
+
 /* Registers the callbacks; called once per backend from _PG_init. */
 void
 rbac_cache_init(void)
 {
-	CacheRegisterRelcacheCallback(rbac_relcache_callback, (Datum) 0);
+	rbac_catalog_on_relcache(rbac_relcache_listener);
 	CacheRegisterSyscacheCallback(AUTHOID, rbac_authid_callback, (Datum) 0);
 }
 

@@ -116,12 +116,30 @@ catalog_invalidate(void)
 	invalidations++;
 }
 
-/* Relcache callback: one of the relations changed, or everything. */
+#define MAX_RELCACHE_LISTENERS 8
+static RbacRelcacheListener relcache_listeners[MAX_RELCACHE_LISTENERS];
+static int	nrelcache_listeners = 0;
+
+/* See catalog.h. */
+void
+rbac_catalog_on_relcache(RbacRelcacheListener listener)
+{
+	if (nrelcache_listeners >= MAX_RELCACHE_LISTENERS)
+		elog(FATAL, "runai_rbac: too many relcache listeners");
+	relcache_listeners[nrelcache_listeners++] = listener;
+}
+
+/*
+ * Relcache callback: one of the relations changed, or everything; then the
+ * listeners of the units above.
+ */
 static void
 catalog_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || rbac_catalog_relation_of(relid) >= 0)
 		catalog_invalidate();
+	for (int i = 0; i < nrelcache_listeners; i++)
+		relcache_listeners[i] (relid);
 }
 
 /* Syscache callback for pg_namespace: a schema was created, dropped or renamed. */

@@ -104,6 +104,16 @@ typedef struct RbacCatalog
 extern void rbac_catalog_init(void);
 
 /*
+ * The extension's one relcache invalidation callback is this unit's: PostgreSQL
+ * has room for only ten in a backend, and Citus takes five.  Units above register
+ * a listener here instead (once per backend, from _PG_init); it is called with
+ * the relation's OID (InvalidOid: every relation), after this unit has flagged
+ * its own lookup stale, and follows the rules of a relcache callback (flags only).
+ */
+typedef void (*RbacRelcacheListener) (Oid relid);
+extern void rbac_catalog_on_relcache(RbacRelcacheListener listener);
+
+/*
  * The catalog of this database, current; layout RBAC_LAYOUT_NONE when the
  * extension is not installed.  Needs a transaction.  Never raises an error for a
  * missing object: the caller decides whether it can do without.

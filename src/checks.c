@@ -187,7 +187,7 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 	slen = VARSIZE_ANY_EXHDR(st);
 	if (m->grants == NULL || slen != m->slen || memcmp(VARDATA_ANY(st), m->sbuf, slen) != 0 ||
 		rbac_cache_now() >= m->grants->next_expiry ||
-		m->caller_role != GetUserId() || m->caller_session != rbac_session_version())
+		m->caller_role != GetUserId() || m->caller_session != rbac_identity_version())
 	{
 		RbacSubjectKind kind,
 					ckind;
@@ -200,7 +200,7 @@ rbac_has_permission(PG_FUNCTION_ARGS)
 		m->caller_is_subject = caller != NULL && ckind == kind && strcmp(cname, name) == 0;
 		/* the caller may change between calls (SET ROLE in a loop, a token) */
 		m->caller_role = GetUserId();
-		m->caller_session = rbac_session_version();
+		m->caller_session = rbac_identity_version();
 		m->grants = rbac_cache_grants(kind, name, strlen(name));
 		/* the caller's lookup may have moved the generation; keep the memo coherent */
 		m->generation = rbac_cache_generation();

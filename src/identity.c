@@ -3,7 +3,8 @@
  *    The current subject (SPEC section 3), as of each statement.
  *
  * The subject is derived, never stored where SQL could write it: the token subject
- * kept by session.c in C state, else the binding of the current database role
+ * kept by session.c in C state, else a token subject forwarded from another Citus
+ * node and verified by forward.c, else the binding of the current database role
  * (GetUserId(), so SET ROLE to a bound role acts as that user and RESET ROLE stops
  * it), else nobody.  The last answer is remembered while the cache generation, the
  * current role and the token subject are unchanged.
@@ -23,6 +24,7 @@
 #include "miscadmin.h"
 
 #include "decision.h"
+#include "forward.h"
 #include "identity.h"
 #include "session.h"
 
@@ -72,7 +74,7 @@ rbac_current_grants(RbacSubjectKind *kind, const char **name)
 		return g;
 	}
 
-	sv = rbac_session_version();
+	sv = rbac_identity_version();
 	if (current_memo.valid && current_memo.generation == rbac_cache_generation() &&
 		current_memo.role == role && current_memo.session_version == sv &&
 		(current_memo.grants == NULL || rbac_cache_now() < current_memo.grants->next_expiry))
@@ -88,7 +90,7 @@ rbac_current_grants(RbacSubjectKind *kind, const char **name)
 		return g;
 	}
 
-	if (rbac_session_subject(&k, &n))
+	if (rbac_session_subject(&k, &n) || rbac_forward_subject(&k, &n))
 		g = rbac_cache_grants(k, n, strlen(n));
 	else if ((n = rbac_cache_bound_user(role)) != NULL)
 		g = rbac_cache_grants(RBAC_SUBJECT_USER, n, strlen(n));
@@ -121,7 +123,7 @@ rbac_statement_grants(void)
 
 	if (IsParallelWorker())
 		return rbac_current_grants(NULL, NULL);
-	sv = rbac_session_version();
+	sv = rbac_identity_version();
 	for (int i = 0; i < STATEMENT_CAPTURES; i++)
 		if (captures[i].statement == statement && captures[i].role == role &&
 			captures[i].session_version == sv)
@@ -168,4 +170,12 @@ rbac_identity_init(void)
 {
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = identity_executor_start;
+}
+
+/* See identity.h. */
+uint64
+rbac_identity_version(void)
+{
+	/* each counter only grows: their sum changes whenever one does */
+	return rbac_session_version() + rbac_forward_version();
 }

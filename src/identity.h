@@ -3,8 +3,10 @@
  *    Who is asking: the current subject of SPEC section 3.
  *
  * Precedence: the subject established by runai.authenticate(token) (session-wide
- * or until the end of the transaction, session.h), else the Run:ai user bound to
- * the current database role (runai.bind_db_role, read from the cache), else nobody.
+ * or until the end of the transaction, session.h), else -- in a shard query of a
+ * Citus cluster -- the token subject forwarded by the node that runs the statement
+ * and verified here (forward.h), else the Run:ai user bound to the current
+ * database role (runai.bind_db_role, read from the cache), else nobody.
  */
 #ifndef RUNAI_RBAC_IDENTITY_H
 #define RUNAI_RBAC_IDENTITY_H
@@ -33,5 +35,11 @@ extern RbacGrants *rbac_statement_grants(void);
  * its workers (decision.h); once per backend, from _PG_init.
  */
 extern void rbac_identity_init(void);
+
+/*
+ * Changes whenever the token subject or the forwarded subject changes: what a
+ * memo of the current subject keys on, with the cache generation and the role.
+ */
+extern uint64 rbac_identity_version(void);
 
 #endif							/* RUNAI_RBAC_IDENTITY_H */

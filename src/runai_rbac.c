@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "decision.h"
+#include "forward.h"
 #include "hints.h"
 #include "identity.h"
 #include "lockout.h"
@@ -46,6 +47,7 @@ _PG_init(void)
 	rbac_tree_init();
 	rbac_cache_init();
 	rbac_session_init();
+	rbac_forward_init();
 	rbac_lockout_init();
 	rbac_decision_init();
 	rbac_identity_init();

@@ -303,9 +303,9 @@ session_set(const char *value, GucAction action, bool validated, TimestampTz exp
  * ---------------------------------------------------------------------------
  */
 
-/* Relcache callback: only a flag (see the file header). */
+/* Relcache listener (catalog.h): only a flag (see the file header). */
 static void
-session_relcache_callback(Datum arg, Oid relid)
+session_relcache_callback(Oid relid)
 {
 	if (rbac_catalog_relation_may_be(relid, RBAC_REL_SESSIONS))
 		recheck_pending = true;
@@ -512,6 +512,21 @@ rbac_session_subject(RbacSubjectKind *kind, const char **name)
 }
 
 /* See session.h. */
+bool
+rbac_session_token(int64 *id, uint8 *digest)
+{
+	RbacSubjectKind kind;
+	const char *name;
+
+	/* the token subject as rbac_session_subject judges it, and only then */
+	if (!rbac_session_subject(&kind, &name))
+		return false;
+	*id = cur->id;
+	memcpy(digest, cur->hash, PG_SHA256_DIGEST_LENGTH);
+	return true;
+}
+
+/* See session.h. */
 uint64
 rbac_session_version(void)
 {
@@ -626,7 +641,7 @@ rbac_session_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
-	CacheRegisterRelcacheCallback(session_relcache_callback, (Datum) 0);
+	rbac_catalog_on_relcache(session_relcache_callback);
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = session_process_utility;
 	prev_executor_start = ExecutorStart_hook;

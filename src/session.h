@@ -34,6 +34,13 @@ extern bool rbac_session_subject(RbacSubjectKind *kind, const char **name);
  */
 extern uint64 rbac_session_version(void);
 
+/*
+ * The session of the token subject in force (as rbac_session_subject): its id and
+ * token digest, from which forward.c makes the proofs it sends to the other nodes
+ * of a Citus cluster.  False if there is none.
+ */
+extern bool rbac_session_token(int64 *id, uint8 *digest);
+
 /* runai.session_lifetime, in seconds. */
 extern int	rbac_session_lifetime;
 
