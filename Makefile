@@ -6,7 +6,7 @@ MODULE_big  = runai_rbac
 OBJS        = src/runai_rbac.o src/parse.o src/types.o src/nodeset.o src/subject.o \
               src/citus.o src/catalog.o src/scopetree.o src/cache.o src/decision.o src/actor.o src/dominance.o \
               src/hints.o src/protected.o src/bindings.o \
-              src/identity.o src/session.o src/forward.o src/dispatch.o src/checks.o src/stats.o src/rls.o \
+              src/identity.o src/session.o src/forward.o src/dispatch.o src/checks.o src/stats.o src/rls.o src/route.o \
               src/password.o src/lockout.o src/distribute.o
 
 # The install script for the current version is assembled from src/sql/*.sql (in

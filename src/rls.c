@@ -90,6 +90,7 @@
 #include "utils/plancache.h"
 #include "utils/selfuncs.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "cache.h"
@@ -1236,6 +1237,104 @@ rls_gate_for(PlannerInfo *root, FuncExpr *fcall, const RlsCall *call)
 	/* the planner turns it into an InitPlan after simplification */
 	root->parse->hasSubLinks = true;
 	return (Node *) sublink;
+}
+
+/* See rls.h. */
+Expr *
+rbac_rls_route_qual(Node *qual, Index varno, AttrNumber attno, int max_keys)
+{
+	FuncExpr   *fcall;
+	RlsCall		call;
+	Var		   *var;
+	RbacGrants *g;
+	const uint32 *ids = NULL;
+	size_t		nids = 0;
+	RlsKeyCollector kc;
+	Oid			arraytype,
+				eqop;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	const RbacCatalog *cat;
+	ScalarArrayOpExpr *saop;
+
+	if (qual == NULL || !IsA(qual, FuncExpr))
+		return NULL;
+	fcall = (FuncExpr *) qual;
+	cat = rbac_catalog_lookup();
+	if (cat->layout == RBAC_LAYOUT_NONE)
+		return NULL;
+	rbac_cache_begin();			/* resolving the resource type reads the tree */
+	if (get_func_namespace(fcall->funcid) != cat->internal_schema ||
+		get_func_name(fcall->funcid) == NULL ||
+		strcmp(get_func_name(fcall->funcid), "rls_check") != 0 ||
+		!rls_parse_call(fcall->args, &call) || !IsA(call.key, Var))
+		return NULL;
+	var = (Var *) call.key;
+	if (var->varno != (int) varno || var->varattno != attno || var->varlevelsup != 0)
+		return NULL;
+
+	g = rbac_statement_grants();
+	if (g != NULL && rbac_grants_cover_all(g, call.rt, call.action))
+		return NULL;
+	/* the keys as rbac_rls_keys finds them */
+	kc.kind = call.kind;
+	kc.n = 0;
+	kc.cap = 16;
+	kc.keys = palloc(kc.cap * sizeof(Datum));
+	if (g != NULL)
+		ids = rbac_grants_nodes(g, call.rt, call.action, &nids);
+	if (nids > 0)
+	{
+		size_t		ntop;
+		uint32	   *top = rls_top_nodes(ids, nids, &ntop);
+
+		for (size_t i = 0; i < ntop && kc.n <= max_keys; i++)
+			rbac_tree_walk(top[i], call.kind != RLS_KEY_SCOPE ? call.scope_type : -1,
+						   rls_collect_key, &kc);
+	}
+	if (kc.n > max_keys)
+		return NULL;
+
+	arraytype = get_array_type(var->vartype);
+	eqop = lookup_type_cache(var->vartype, TYPECACHE_EQ_OPR)->eq_opr;
+	if (!OidIsValid(arraytype) || !OidIsValid(eqop))
+		return NULL;
+	get_typlenbyvalalign(var->vartype, &typlen, &typbyval, &typalign);
+	saop = makeNode(ScalarArrayOpExpr);
+	saop->opno = eqop;
+	saop->opfuncid = get_opcode(eqop);
+	saop->hashfuncid = InvalidOid;
+	saop->negfuncid = InvalidOid;
+	saop->useOr = true;
+	saop->inputcollid = var->varcollid;
+	saop->args = list_make2(copyObject(var),
+							makeConst(arraytype, -1, var->varcollid, -1,
+									  PointerGetDatum(construct_array(kc.keys, kc.n, var->vartype, typlen,
+																	  typbyval, typalign)),
+									  false, false));
+	saop->location = -1;
+	return (Expr *) saop;
+}
+
+/* See rls.h. */
+List *
+rbac_rls_plan_dependencies(List *relation_oids)
+{
+	static const RbacRelation depends[] = {
+		RBAC_REL_ACCESS_RULES, RBAC_REL_GROUP_MEMBERS, RBAC_REL_DB_ROLE_BINDINGS,
+		RBAC_REL_USERS, RBAC_REL_SESSIONS, RBAC_REL_SCOPES,
+	};
+	const RbacCatalog *cat = rbac_catalog_lookup();
+
+	for (size_t i = 0; i < lengthof(depends); i++)
+	{
+		if (OidIsValid(cat->rel[depends[i]]))
+			relation_oids = list_append_unique_oid(relation_oids, cat->rel[depends[i]]);
+		if (OidIsValid(cat->logical[depends[i]]))
+			relation_oids = list_append_unique_oid(relation_oids, cat->logical[depends[i]]);
+	}
+	return relation_oids;
 }
 
 /*

@@ -10,6 +10,9 @@
 #ifndef RUNAI_RBAC_RLS_H
 #define RUNAI_RBAC_RLS_H
 
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
+
 /*
  * Plans of protected queries depend on the current subject (the planner support
  * function chooses an index path for a subject that sees little).  Changes of
@@ -20,5 +23,23 @@
  * plan cache.  Called once from _PG_init.
  */
 extern void rbac_rls_init(void);
+
+/*
+ * For shard pruning on a Citus cluster (route.c): if qual is the check of a
+ * policy of runai.protect on column attno of range table entry varno, and the
+ * current subject is granted the check's action on part of the scope tree only,
+ * `column = ANY('<keys>')` with every key the check accepts written out (at most
+ * max_keys of them); else NULL.  For such a subject the two are true of the same
+ * rows: the check accepts no scope outside the tree below the root.
+ */
+extern Expr *rbac_rls_route_qual(Node *qual, Index varno, AttrNumber attno, int max_keys);
+
+/*
+ * relation_oids with the tables added whose changes change what
+ * rbac_rls_route_qual answers (rules, groups, bindings, users, sessions and the
+ * scope tree: a new scope below a granted one is a new key), for a plan's
+ * invalidation.
+ */
+extern List *rbac_rls_plan_dependencies(List *relation_oids);
 
 #endif							/* RUNAI_RBAC_RLS_H */

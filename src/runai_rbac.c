@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "lockout.h"
 #include "rls.h"
+#include "route.h"
 #include "scopetree.h"
 #include "session.h"
 
@@ -52,6 +53,7 @@ _PG_init(void)
 	rbac_decision_init();
 	rbac_identity_init();
 	rbac_rls_init();
+	rbac_route_init();
 	rbac_hints_init();
 	rbac_bindings_init();
 	MarkGUCPrefixReserved("runai");
