@@ -582,6 +582,7 @@ DECLARE
   u record;
   locked_until timestamptz;
   n bigint;
+  verifier text;
 BEGIN
   PERFORM runai_internal.not_null(p_email, 'email');
   PERFORM runai_internal.not_null(p_current, 'current_password');
@@ -603,7 +604,9 @@ BEGIN
             HINT = 'Pass the current or temporary password. SSO users have no password here: they sign in through their identity provider.';
   END IF;
   PERFORM runai_internal.lockout_success(e);
-  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(p_new), password_temporary = false,
+  -- computed first: Citus refuses VOLATILE functions in an UPDATE of a reference table
+  verifier := runai_internal.password_hash(p_new);
+  UPDATE runai_internal.users SET password_hash = verifier, password_temporary = false,
                          updated_at = now()
    WHERE id = u.id;
   n := runai_internal.end_sessions(u.id, NULL, runai_internal.session_id());
@@ -624,6 +627,7 @@ DECLARE
   u runai_internal.users;
   pw text;
   n bigint;
+  verifier text;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
@@ -638,7 +642,8 @@ BEGIN
             HINT = 'Reset the password in the identity provider.';
   END IF;
   pw := runai_internal.random_text('password');
-  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(pw), password_temporary = true,
+  verifier := runai_internal.password_hash(pw);
+  UPDATE runai_internal.users SET password_hash = verifier, password_temporary = true,
                          updated_at = now()
    WHERE id = u.id;
   n := runai_internal.end_sessions(u.id, NULL);
@@ -772,6 +777,7 @@ DECLARE
   a runai_internal.applications;
   secret text;
   n bigint;
+  verifier text;
 BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'edit');
@@ -780,7 +786,8 @@ BEGIN
   -- whoever knows the new secret acts as the application: dominance over it
   PERFORM runai_internal.require_dominates('app:' || a.name);
   secret := runai_internal.random_text('secret');
-  UPDATE runai_internal.applications SET secret_hash = runai_internal.password_hash(secret), updated_at = now()
+  verifier := runai_internal.password_hash(secret);
+  UPDATE runai_internal.applications SET secret_hash = verifier, updated_at = now()
    WHERE id = a.id;
   n := runai_internal.end_sessions(NULL, a.id);
   PERFORM runai_internal.log_event('update', 'Succeeded', 'apps', a.name, a.id::text,
