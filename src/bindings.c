@@ -154,8 +154,9 @@ static void
 forget_bindings(List *roles, List *names)
 {
 	const RbacCatalog *cat = rbac_catalog_lookup();
-	Oid			bindings = cat->rel[RBAC_REL_DB_ROLE_BINDINGS];
-	Oid			users = cat->rel[RBAC_REL_USERS];
+	/* the tables as named: on a Citus cluster, Citus writes every node's copy */
+	Oid			bindings = cat->logical[RBAC_REL_DB_ROLE_BINDINGS];
+	Oid			users = cat->logical[RBAC_REL_USERS];
 	Oid			events;
 	Oid			owner;
 	Oid			save_user;
@@ -171,6 +172,9 @@ forget_bindings(List *roles, List *names)
 	HeapTuple	tup;
 
 	if (cat->layout == RBAC_LAYOUT_NONE || !OidIsValid(bindings) || !OidIsValid(users))
+		return;
+	/* a Citus worker runs the DROP ROLE the coordinator sends: the coordinator does it */
+	if (!rbac_catalog_writable_here(cat))
 		return;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(bindings));
 	if (!HeapTupleIsValid(tup))
@@ -203,15 +207,18 @@ forget_bindings(List *roles, List *names)
 		args[0] = PointerGetDatum(arr);
 		args[1] = CStringGetTextDatum(GetUserNameFromId(save_user, false));
 		args[2] = PointerGetDatum(name_arr);
+		/* by name too: on a Citus node a row may hold another node's OID of the role */
 		q = psprintf("WITH gone AS (DELETE FROM %s.%s b WHERE b.db_role::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
-					 "RETURNING b.db_role::pg_catalog.oid AS role, b.user_id) "
+					 "OR b.db_role_name OPERATOR(pg_catalog.=) ANY ($3) "
+					 "RETURNING b.db_role::pg_catalog.oid AS role, b.db_role_name AS name, b.user_id) "
 					 "%s",
 					 quote_identifier(nsp), quote_identifier(get_rel_name(bindings)),
 					 OidIsValid(events) ?
 					 psprintf("INSERT INTO %s.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details) "
 							  "SELECT $2, 'db_role', 'update', 'Succeeded', 'users', u.email, g.user_id::pg_catalog.text, "
 							  "pg_catalog.jsonb_build_object('unbound_db_role', r.name, 'reason', 'database role dropped') "
-							  "FROM gone g JOIN ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3)) r(oid, name) ON r.oid OPERATOR(pg_catalog.=) g.role "
+							  "FROM gone g JOIN ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3)) r(oid, name) "
+							  "ON r.oid OPERATOR(pg_catalog.=) g.role OR r.name OPERATOR(pg_catalog.=) g.name "
 							  "LEFT JOIN %s.%s u ON u.id OPERATOR(pg_catalog.=) g.user_id",
 							  quote_identifier(nsp), quote_identifier(nsp),
 							  quote_identifier(get_rel_name(users))) :

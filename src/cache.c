@@ -59,6 +59,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -1100,7 +1101,10 @@ load_bindings(void)
 	b = table_open(rel_oid(RBAC_REL_DB_ROLE_BINDINGS), AccessShareLock);
 	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
 	a_role = attnum_of(b, "db_role");
-	/* 0.1.0 did not record the role's name */
+	/*
+	 * 0.1.0 did not record the role's name; on a Citus cluster the name is what
+	 * finds the role on this node
+	 */
 	a_name = get_attnum(RelationGetRelid(b), "db_role_name");
 	a_user = attnum_of(b, "user_id");
 	a_uid = attnum_of(users, "id");
@@ -1116,6 +1120,19 @@ load_bindings(void)
 		SysScanDesc uscan;
 		HeapTuple	tup;
 
+		/*
+		 * On a Citus cluster the OID may be the coordinator's (Citus copies rows
+		 * in binary when it distributes the table or adds a node): the role is
+		 * the one of that name on this node, if any.
+		 */
+		if (rbac_catalog()->distributed && a_name != InvalidAttrNumber)
+		{
+			Datum		name = slot_getattr(slot, a_name, &isnull);
+
+			role = isnull ? InvalidOid : get_role_oid(TextDatumGetCString(name), true);
+			if (!OidIsValid(role))
+				continue;
+		}
 		ScanKeyInit(&key, a_uid, BTEqualStrategyNumber, F_UUID_EQ, uid);
 		uscan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_PKEY), true, snap, 1, &key);
 		if (HeapTupleIsValid(tup = systable_getnext(uscan)))

@@ -1295,6 +1295,9 @@ rbac_rls_route_qual(Node *qual, Index varno, AttrNumber attno, int max_keys)
 	}
 	if (kc.n > max_keys)
 		return NULL;
+	/* granted nowhere: Citus prunes every shard on a false condition, not on an empty array */
+	if (kc.n == 0)
+		return (Expr *) makeBoolConst(false, false);
 
 	arraytype = get_array_type(var->vartype);
 	eqop = lookup_type_cache(var->vartype, TYPECACHE_EQ_OPR)->eq_opr;

@@ -29,7 +29,7 @@ extern void rbac_rls_init(void);
  * policy of runai.protect on column attno of range table entry varno, and the
  * current subject is granted the check's action on part of the scope tree only,
  * `column = ANY('<keys>')` with every key the check accepts written out (at most
- * max_keys of them); else NULL.  For such a subject the two are true of the same
+ * max_keys of them), or false when it accepts none; else NULL.  For such a subject the two are true of the same
  * rows: the check accepts no scope outside the tree below the root.
  */
 extern Expr *rbac_rls_route_qual(Node *qual, Index varno, AttrNumber attno, int max_keys);

@@ -870,16 +870,30 @@ COMMENT ON FUNCTION runai_internal.lock_user(text, boolean) IS
 -- Removes the bindings whose database role no longer exists under the name it was
 -- bound with (dropped in another database, or its OID given to a new role), each
 -- recorded, and returns their role OIDs; the cache ignores them meanwhile
--- (src/bindings.h).
+-- (src/bindings.h).  On a Citus cluster, where each node finds the role by its
+-- name (OIDs differ from node to node), those whose name no role has any more.
 CREATE OR REPLACE FUNCTION runai_internal.forget_stale_bindings() RETURNS oid[]
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   r record;
   gone oid[] := '{}';
+  by_name boolean := runai_internal.catalog_distributed();
+  stale_oids oid[];
+  stale_names text[];
 BEGIN
+  -- Found on this node first.  On a cluster they are removed by name: a reference
+  -- table's DELETE runs on every node, whose OIDs are not this node's.
+  SELECT coalesce(array_agg(b.db_role::oid), '{}'), coalesce(array_agg(b.db_role_name), '{}')
+    INTO stale_oids, stale_names
+    FROM runai_internal.db_role_bindings b
+   WHERE NOT EXISTS (SELECT 1 FROM pg_roles ro WHERE ro.rolname = b.db_role_name
+                                                AND (by_name OR ro.oid = b.db_role::oid));
+  IF pg_catalog.cardinality(stale_oids) = 0 THEN
+    RETURN gone;
+  END IF;
   FOR r IN
     DELETE FROM runai_internal.db_role_bindings b
-     WHERE NOT EXISTS (SELECT 1 FROM pg_roles ro WHERE ro.oid = b.db_role::oid AND ro.rolname = b.db_role_name)
+     WHERE CASE WHEN by_name THEN b.db_role_name = ANY (stale_names) ELSE b.db_role::oid = ANY (stale_oids) END
     RETURNING b.db_role::oid AS role_oid, b.db_role_name, b.user_id
   LOOP
     PERFORM runai_internal.log_event('update', 'Succeeded', 'users',
@@ -928,6 +942,7 @@ DECLARE
   e text;
   uid uuid;
   other uuid;
+  nm text;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.not_null(p_role, 'role');
@@ -947,8 +962,10 @@ BEGIN
             DETAIL = format('Role %s acts as %s.', p_role, (SELECT email FROM runai_internal.users WHERE id = other)),
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
+  -- the name first: Citus allows no subquery in an INSERT into a reference table
+  nm := (SELECT rolname FROM pg_roles WHERE oid = p_role::oid);
   INSERT INTO runai_internal.db_role_bindings (db_role, db_role_name, user_id, created_by)
-  VALUES (p_role, (SELECT rolname FROM pg_roles WHERE oid = p_role::oid), uid, runai_internal.actor_name());
+  VALUES (p_role, nm, uid, runai_internal.actor_name());
   PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('bound_db_role', p_role::text));
 END
@@ -963,6 +980,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   uid uuid;
   e text;
+  nm text;
 BEGIN
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
@@ -980,7 +998,9 @@ BEGIN
   END IF;
   -- It changes what the role acts as: dominance over the user it acts as.
   PERFORM runai_internal.require_dominates('user:' || e);
-  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role;
+  -- by name too: on a Citus node the row may hold another node's OID of the role
+  nm := (SELECT rolname FROM pg_roles WHERE oid = p_role::oid);
+  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role OR db_role_name = nm;
   PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('unbound_db_role', p_role::text));
 END
