@@ -455,6 +455,77 @@ expect "after replicate_reference_tables: checks, a bound role and a token subje
      q 3 -c "SET ROLE regress_citus_app" -c "SELECT runai.authenticate('$tok')" | tail -1)"
 
 # ---------------------------------------------------------------------------
+echo "== ALTER EXTENSION UPDATE and DROP EXTENSION on a cluster (README's procedures)"
+# A database of its own on the first three nodes, installed at a made-up earlier
+# version whose update script is the code parts of this one: what every update
+# script ends with.
+sharedir=$("$PGBIN/pg_config" --sharedir)
+extdir=$RUNAI_PRIVATE_ROOT$sharedir/extension
+current=$(q 0 -c "SELECT default_version FROM pg_available_extensions WHERE name = 'runai_rbac'")
+cp "$extdir/runai_rbac--$current.sql" "$extdir/runai_rbac--0.0.0-citus.sql"
+{ printf '\\echo Use "ALTER EXTENSION runai_rbac UPDATE" to load this file. \\quit\n'
+  tools/build_sql.sh --code "$current" $(ls src/sql/*.sql | LC_ALL=C sort); } >"$extdir/runai_rbac--0.0.0-citus--$current.sql"
+chmod a+r "$extdir"/runai_rbac--0.0.0-citus*
+up() { CITUS_DB=runai_upd citus_psql "$@"; }
+for n in 0 1 2; do
+  CITUS_DB=postgres citus_psql $n -c "CREATE DATABASE runai_upd" >/dev/null && up $n -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus" >/dev/null
+done
+up 0 >/dev/null <<SQL || bad "setting up the database at the earlier version"
+SET client_min_messages = warning;
+SELECT citus_set_coordinator_host('127.0.0.1', ${CITUS_PORTS[0]});
+SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[1]});
+SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[2]});
+CREATE EXTENSION runai_rbac VERSION '0.0.0-citus';
+SELECT runai.create_scope('tenant', 't', 'T', 'system');
+SELECT runai.create_scope('cluster', 'c', 'C', 'tenant/t');
+SELECT runai.create_scope('department', 'd', 'D', 'cluster/c');
+SELECT runai.create_scope('project', 'a', 'A', 'department/d');
+SELECT runai.create_scope('project', 'b', 'B', 'department/d');
+SELECT * FROM runai.create_local_user('ana@acme.io');
+SELECT runai.add_access_rule('user', 'ana@acme.io', 'L1 researcher', 'project/a');
+SELECT runai.bind_db_role('ana@acme.io', 'regress_citus_bea');
+SELECT runai.distribute_catalog();
+CREATE TABLE public.t (id bigint NOT NULL, project runai.scope NOT NULL, PRIMARY KEY (project, id));
+SELECT create_distributed_table('public.t', 'project', shard_count => 4);
+INSERT INTO public.t SELECT i, CASE WHEN i % 2 = 0 THEN 'project/a' ELSE 'project/b' END::runai.scope FROM generate_series(1, 100) i;
+SELECT runai.protect('public.t', 'project');
+GRANT SELECT ON public.t TO regress_citus_bea, regress_citus_app;
+SQL
+for n in 0 1 2; do
+  up $n -c "SET citus.enable_ddl_propagation = off" -c "SET citus.enable_unsafe_triggers = on" \
+       -c "ALTER EXTENSION runai_rbac UPDATE" >/dev/null 2>"$tmp/update.err" || bad "node $n: the update failed: $(cat "$tmp/update.err")"
+done
+expect "every node is at $current" "$current|$current|$current" \
+  "$(for n in 0 1 2; do up $n -c "SELECT extversion FROM pg_extension WHERE extname = 'runai_rbac'"; done | paste -sd'|')"
+up 0 -c "SELECT runai.add_access_rule('user', 'ana@acme.io', 'L1 researcher', 'project/b')" >/dev/null
+tokupd=$(up 0 -c "SELECT runai.sso_sign_in('sso@acme.io', '{}')" >/dev/null; up 0 -c "SELECT runai.add_access_rule('user', 'sso@acme.io', 'L1 researcher', 'project/a')" >/dev/null; up 0 -c "SELECT runai.sso_sign_in('sso@acme.io', '{}')")
+expect "after the update: a bound role on every node (a grant made after it included), a token subject on a worker" "100|100|100|50" \
+  "$(for n in 0 1 2; do up $n -c "SET ROLE regress_citus_bea" -c "SELECT count(*) FROM public.t" | tail -1; done | paste -sd'|')|$(
+     up 2 -c "SET ROLE regress_citus_app" -c "SELECT runai.authenticate('$tokupd')" -c "SELECT count(*) FROM public.t" | tail -1)"
+expect "  ... every trigger of the catalog's placements still there, ENABLE ALWAYS" "0|0|0" \
+  "$(for n in 0 1 2; do up $n -c "SET citus.override_table_visibility = off" -c "
+      SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+       WHERE NOT t.tgisinternal AND c.relnamespace = 'runai_internal'::regnamespace AND t.tgenabled <> 'A'" | tail -1; done | paste -sd'|')"
+up 0 >/dev/null <<'SQL' || bad "the DROP EXTENSION procedure failed"
+SET client_min_messages = warning;
+DROP TABLE public.t;
+BEGIN;
+SELECT master_remove_distributed_table_metadata_from_workers(p.logicalrelid, n.nspname, c.relname),
+       citus_drop_all_shards(p.logicalrelid, n.nspname, c.relname),
+       master_remove_partition_metadata(p.logicalrelid, n.nspname, c.relname)
+  FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname IN ('runai', 'runai_internal');
+DROP EXTENSION runai_rbac;
+COMMIT;
+SQL
+expect "DROP EXTENSION: gone from every node, no relation of it left" "0 0|0 0|0 0" \
+  "$(for n in 0 1 2; do up $n -c "SET citus.override_table_visibility = off" -c "
+      SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'runai_rbac'),
+             (SELECT count(*) FROM pg_class WHERE relnamespace::regnamespace::text IN ('runai', 'runai_internal'))" | tail -1 | tr '|' ' '; done | paste -sd'|')"
+rm -f "$extdir"/runai_rbac--0.0.0-citus*
+
+# ---------------------------------------------------------------------------
 crashed=0
 for d in "${CITUS_NODES[@]}" "$single_dir"; do
   if grep -qE 'terminated by signal|PANIC' "$d/server.log"; then
