@@ -30,6 +30,9 @@
 #                        backend's private and shared memory (runai.cache_stats) in
 #                        the three databases
 #   section_views        the admin views (bench/views.sql)
+#   section_citus        with Citus (unless BENCH_CITUS=0): the researcher's count
+#                        on 1,000,000 rows distributed by project against the
+#                        physical limit there, and the tasks Citus sends
 # Query times are pgbench latencies (simple protocol: parse, plan, execute and the
 # round trip on a Unix socket): medians over about BENCH_RUNS runs (default 55; at
 # least 11) of each query; the queries of a case run interleaved at random within
@@ -419,6 +422,77 @@ section_views() {
   } >>"$sections"
 }
 
+# section_citus (skipped with BENCH_CITUS=0, or when Citus cannot be had): on a
+# throwaway Citus cluster (a coordinator and two workers on ports BENCH_CITUS_PORT..
+# +2, from the same private installation), the researcher's SELECT count(*) on
+# 1,000,000 rows of runai.workloads distributed by project
+# (bench/generate_citus.sql) against the same count on the unprotected distributed
+# copy with its 10 projects written out, medians of interleaved pgbench runs
+# through the coordinator as in mix(), and the tasks Citus sends for each (EXPLAIN).
+section_citus() {
+  local cport=${BENCH_CITUS_PORT:-57120} why list i k
+  if [ "${BENCH_CITUS:-1}" = 0 ]; then echo "== Citus: skipped (BENCH_CITUS=0)"; return 0; fi
+  # tools/citus_cluster.sh sources tools/cluster.sh again, and cluster_start exports
+  # the new server's PGHOST and PGPORT: both are put back for the rest of the script
+  local saved_clusters=("${CLUSTERS[@]}") saved_env=("$PGHOST" "$PGPORT")
+  . tools/citus_cluster.sh
+  CLUSTERS=("${saved_clusters[@]}")
+  if ! why=$(citus_available 2>"$tmp/ensure-citus.log"); then
+    echo "== Citus: skipped: ${why:-tools/ensure-citus.sh failed}"; return 0
+  fi
+  echo "== Citus: a coordinator and two workers, 1,000,000 workloads distributed by project"
+  private_install_citus "$RUNAI_PRIVATE_ROOT" || { echo "runai_rbac: adding Citus to the private installation failed" >&2; exit 1; }
+  citus_cluster_start "$tmp/citus" "$cport" 2 "$DB" "shared_buffers = '512MB'" "jit = off" \
+    "autovacuum = off" "max_wal_size = '4GB'" >/dev/null || { echo "runai_rbac: the Citus cluster did not start" >&2; exit 1; }
+  trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
+  export PGHOST=${saved_env[0]} PGPORT=${saved_env[1]}
+  local cq=(psql -X -q -At -v ON_ERROR_STOP=1 -h "${CITUS_NODES[0]}" -p "${CITUS_PORTS[0]}" -d "$DB")
+  local gen_start=$(date +%s)
+  "${cq[@]}" -U postgres -f bench/generate_citus.sql >"$tmp/generate_citus.log" || { cat "$tmp/generate_citus.log" >&2; exit 1; }
+  echo "   generated in $(( $(date +%s) - gen_start )) s: $(tail -n 1 "$tmp/generate_citus.log") (scopes|workloads|shards)"
+  list=$("${cq[@]}" -U postgres -c "SELECT '{' || string_agg(scope::text, ',') || '}' FROM runai_internal.access_rules WHERE subject = 'u1@bench.io'")
+  echo 'SELECT count(*) FROM runai.workloads;' >"$tmp/q/citus_protected.sql"
+  echo "SELECT count(*) FROM bench.workloads_plain WHERE project OPERATOR(pg_catalog.=) ANY ('$list'::runai.scope[]);" >"$tmp/q/citus_physical.sql"
+  local rows phys_rows
+  rows=$("${cq[@]}" -U bench_researcher -f "$tmp/q/citus_protected.sql")
+  phys_rows=$("${cq[@]}" -U bench_researcher -f "$tmp/q/citus_physical.sql")
+  [ "$rows" = "$phys_rows" ] || { echo "runai_rbac: Citus: row counts differ: protected $rows, physical $phys_rows" >&2; exit 1; }
+  local tasks_protected tasks_physical tasks_all
+  tasks_protected=$("${cq[@]}" -U bench_researcher -c "EXPLAIN $(sed 's/;$//' "$tmp/q/citus_protected.sql")" | sed -n 's/.*Task Count: //p' | head -1)
+  tasks_physical=$("${cq[@]}" -U bench_researcher -c "EXPLAIN $(sed 's/;$//' "$tmp/q/citus_physical.sql")" | sed -n 's/.*Task Count: //p' | head -1)
+  tasks_all=$("${cq[@]}" -U postgres -c "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'runai.workloads'::regclass")
+  rm -f "$tmp/log/citus_protected.ms" "$tmp/log/citus_physical.ms"
+  for i in $(seq 1 "$ROUNDS"); do
+    rm -f "$tmp/log/mix".[0-9]*
+    pgbench -n -M simple -c 1 -t $(((RUNS / ROUNDS + WARMUP) * 2)) -h "${CITUS_NODES[0]}" -p "${CITUS_PORTS[0]}" \
+      -U bench_researcher -f "$tmp/q/citus_protected.sql" -f "$tmp/q/citus_physical.sql" \
+      -l --log-prefix="$tmp/log/mix" "$DB" >/dev/null
+    for k in 0 1; do
+      cat "$tmp/log/mix".[0-9]* | awk -v s="$k" -v w="$WARMUP" '$4 == s { if (++seen > w) print $3 / 1000.0 }' \
+        >>"$tmp/log/citus_$([ $k = 0 ] && echo protected || echo physical).ms"
+    done
+  done
+  local mp mf np nf
+  mp=$(median "$tmp/log/citus_protected.ms"); mf=$(median "$tmp/log/citus_physical.ms")
+  np=$(wc -l <"$tmp/log/citus_protected.ms"); nf=$(wc -l <"$tmp/log/citus_physical.ms")
+  echo "   rows $rows: protected $mp ms ($tasks_protected of $tasks_all tasks), physical limit $mf ms ($tasks_physical tasks)"
+  {
+    echo "## Citus: the researcher on 1,000,000 distributed rows"
+    echo
+    echo "A coordinator and two workers on this machine (Citus $("${cq[@]}" -U postgres -c "SELECT citus_version()" | cut -d' ' -f2),"
+    echo "shared_buffers 512MB each), bench/generate_citus.sql: the scope tree of the data set,"
+    echo "the L1 researcher u1@bench.io with its 10 projects, 1,000,000 rows of runai.workloads"
+    echo "distributed by project in $tasks_all shards, and the unprotected copy distributed"
+    echo "alike. Medians of $np and $nf runs through the coordinator, interleaved as above."
+    echo
+    echo "| query | rows | median (ms) | tasks | protected / physical limit |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| protected, as the researcher (bound role) | $rows | $mp | $tasks_protected of $tasks_all | $(ratio "$mp" "$mf") |"
+    echo "| physical limit: the copy with the 10 projects written out | $phys_rows | $mf | $tasks_physical of $tasks_all | |"
+    echo
+  } >>"$sections"
+}
+
 # ---------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------
@@ -477,6 +551,7 @@ main() {
   section_first_check
   section_large_tree
   section_views
+  section_citus
   report
   cluster_stop_all
   rm -rf "$tmp"
