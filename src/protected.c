@@ -22,7 +22,9 @@
  * exists or not, may still write a row there).
  *
  * The rows are read directly, without row-level security: through a btree index
- * whose first column is the scope column when there is one, else by a scan.
+ * whose first column is the scope column when there is one, else by a scan.  On a
+ * Citus cluster a Citus table's rows are in its shards: they are locked and
+ * counted through Citus (count_rows_citus).
  */
 #include "postgres.h"
 
@@ -37,9 +39,11 @@
 #include "catalog/pg_policy.h"
 #include "catalog/pg_type_d.h"
 #include "commands/defrem.h"
+#include "executor/spi.h"
 #include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -48,6 +52,7 @@
 #include "utils/uuid.h"
 
 #include "catalog.h"
+#include "citus.h"
 #include "types.h"
 
 /* What a runai_select policy checks: the column and, for id columns, the scope type. */
@@ -228,6 +233,42 @@ count_rows(Relation rel, const char *attname, Datum value, Snapshot snap)
 	return n;
 }
 
+/*
+ * On a Citus cluster the rows of a Citus table are in its shards, on other nodes,
+ * not in the relation this node has of it: the table is locked and its rows
+ * counted through Citus, with SQL, as the caller (the extension's owner inside
+ * runai.delete_scope, which bypasses row-level security).  Citus takes the lock
+ * on every node and counts with a snapshot taken after it.
+ */
+static int64
+count_rows_citus(Oid relid, const char *attname, Oid atttype, Datum value)
+{
+	char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												 get_rel_name(relid));
+	Datum		args[1] = {value};
+	bool		isnull;
+	int64		n;
+
+	/*
+	 * One connection per node for the rest of the transaction: runai.delete_scope
+	 * then writes reference tables with foreign keys, which Citus refuses after a
+	 * parallel access to a distributed table in the same transaction.
+	 */
+	(void) set_config_option("citus.multi_shard_modify_mode", "sequential", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("LOCK TABLE %s IN SHARE MODE", rel), false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "runai_rbac: could not lock %s", rel);
+	if (SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+									   rel, quote_identifier(attname)),
+							  1, &atttype, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "runai_rbac: could not count the rows of %s", rel);
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return n;
+}
+
 PG_FUNCTION_INFO_V1(rbac_protected_rows);
 /*
  * runai_internal.protected_rows(tbl regclass, scope runai.scope) → bigint: the rows
@@ -273,6 +314,14 @@ rbac_protected_rows(PG_FUNCTION_ARGS)
 		if (strcmp(key.scope_type, rbac_scope_type_name((RbacScopeType) rbac_scope_type_of(scope))) != 0 ||
 			!id_value(atttype, id, &value))
 			PG_RETURN_INT64(0);
+	}
+
+	if (cat->citus_group >= 0)
+	{
+		RbacCitusTable info;
+
+		if (rbac_citus_table(relid, &info))
+			PG_RETURN_INT64(count_rows_citus(relid, attname, atttype, value));
 	}
 
 	rels = find_all_inheritors(relid, ShareLock, NULL);
