@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPEC section 8, scaling out on Citus: runai_rbac on a throwaway Citus cluster (a
-# coordinator and two workers on loopback ports 57100-57102, metadata synced; see
+# coordinator and two workers on loopback, on the first free block of ten ports in
+# 57100-57199, metadata synced; see
 # tools/citus_cluster.sh), compared with one server started beside it.  Citus is not
 # in Debian's archive: tools/ensure-citus.sh builds it once from a source tarball;
 # when it is neither installed nor buildable this suite prints one line saying why
@@ -41,7 +42,17 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tools/citus_cluster.sh
 
-PORT=57100 DB=runai_citus
+DB=runai_citus
+# The first block of ten ports in 57100-57199 with nothing listening: two checkouts
+# may run this suite at once.
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+PORT=
+for base in $(seq 57100 10 57190); do
+  free=1
+  for p in $(seq "$base" $((base + 9))); do port_free "$p" || { free=0; break; }; done
+  [ $free = 1 ] && { PORT=$base; break; }
+done
+[ -n "$PORT" ] || { echo "FAIL: no free block of ten ports in 57100-57199"; exit 1; }
 PY=/usr/bin/python3          # Debian's, which python3-psycopg installs into
 failures=0
 ok()      { echo "ok: $*"; }
@@ -260,6 +271,20 @@ for n in 0 1 2; do
   expect "node $n: jobs, jobs_by_id, workloads for no subject | a bound role | the superuser" "0 0 0|200 200 1|300 300 1" \
     "$(counts $n regress_citus_nobody)|$(counts $n regress_citus_ana)|$(counts $n)"
 done
+
+q 0 -c "CREATE ROLE regress_citus_tmp LOGIN" -c "SELECT count(*) FROM runai.create_local_user('tmp@acme.io')" \
+    -c "SELECT runai.bind_db_role('tmp@acme.io', 'regress_citus_tmp')" >/dev/null
+expect "a bound role acts as its user on a worker" "user:tmp@acme.io" \
+  "$(q 2 -c "SET ROLE regress_citus_tmp" -c "SELECT runai.current_subject()" | tail -1)"
+q 0 -c "DROP ROLE regress_citus_tmp" >/dev/null
+expect "  ... DROP ROLE on the coordinator removes its binding on every node, recorded once" "0|0|0|1" \
+  "$(for n in 0 1 2; do q $n -c "SELECT count(*) FROM runai_internal.db_role_bindings WHERE db_role_name = 'regress_citus_tmp'"; done | paste -sd'|')|$(
+     q 0 -c "SELECT count(*) FROM runai.event_history WHERE details->>'unbound_db_role' = 'regress_citus_tmp'")"
+expect_state "delete_scope of a project whose rows are on the workers' shards" 2BP01 \
+  "$(qv 0 -c "SELECT runai.delete_scope('project/p3')")"
+expect "  ... and of an empty one, on every node" "0|0|0" \
+  "$(q 0 -c "SELECT runai.create_scope('project', 'p9', 'P9', 'department/d1')" -c "SELECT runai.delete_scope('project/p9')" >/dev/null;
+     for n in 0 1 2; do q $n -c "SELECT count(*) FROM runai_internal.scopes WHERE scope = 'project/p9'"; done | paste -sd'|')"
 
 # ---------------------------------------------------------------------------
 echo "== coherence: changes on the coordinator reach open transactions on the workers"
