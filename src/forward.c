@@ -4,7 +4,9 @@
  *    design and what it leaves to the operator).
  *
  * Initiator.  An ExecutorStart hook looks at each statement before Citus starts
- * it: when it reads or writes a Citus table with row-level security, the proof
+ * it (and a ProcessUtility hook at COPY of a table TO the client or a file, which
+ * Citus runs without the executor): when it reads or writes a Citus table with
+ * row-level security, the proof
  * for the current token subject (or, once one was sent in this transaction and
  * the subject is gone, an empty value) is added to the SET LOCAL commands Citus
  * sends after BEGIN to each remote transaction block it opens; if the
@@ -43,6 +45,7 @@
 #include "access/parallel.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
@@ -51,6 +54,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/elog.h"
@@ -550,6 +554,24 @@ is_citus_table(Oid relid)
 	return is_citus;
 }
 
+/* Is relid a Citus table with row-level security? */
+static bool
+protected_citus_table(Oid relid)
+{
+	HeapTuple	tup;
+	bool		rls = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		rls = ((Form_pg_class) GETSTRUCT(tup))->relrowsecurity;
+		ReleaseSysCache(tup);
+	}
+	return rls && is_citus_table(relid);
+}
+
 /* Does the statement read or write a Citus table with row-level security? */
 static bool
 touches_protected_citus_table(PlannedStmt *pstmt)
@@ -559,18 +581,8 @@ touches_protected_citus_table(PlannedStmt *pstmt)
 	foreach(lc, pstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		HeapTuple	tup;
-		bool		rls = false;
 
-		if (rte->rtekind != RTE_RELATION || !OidIsValid(rte->relid))
-			continue;
-		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
-		if (HeapTupleIsValid(tup))
-		{
-			rls = ((Form_pg_class) GETSTRUCT(tup))->relrowsecurity;
-			ReleaseSysCache(tup);
-		}
-		if (rls && is_citus_table(rte->relid))
+		if (rte->rtekind == RTE_RELATION && protected_citus_table(rte->relid))
 			return true;
 	}
 	return false;
@@ -591,7 +603,7 @@ send_value(const char *value, bool send_now)
  * the current token subject, or the end of one sent before (see the file header).
  */
 static void
-forward_statement(PlannedStmt *pstmt)
+forward_statement(bool protected_citus)
 {
 	int64		session_id;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
@@ -601,7 +613,7 @@ forward_statement(PlannedStmt *pstmt)
 	const char *why = NULL;
 	RbacCitusDtx dtx;
 
-	if (!touches_protected_citus_table(pstmt))
+	if (!protected_citus)
 		return;
 	token = rbac_session_token(&session_id, digest);
 	if (!token && sent_known && sent_value[0] == '\0')
@@ -677,7 +689,7 @@ static void
 forward_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	if (IsTransactionState() && !IsParallelWorker())
-		forward_statement(queryDesc->plannedstmt);
+		forward_statement(touches_protected_citus_table(queryDesc->plannedstmt));
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
 	else
@@ -721,6 +733,33 @@ forward_executor_finish(QueryDesc *queryDesc)
 		nesting--;
 	}
 	PG_END_TRY();
+}
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+/*
+ * ProcessUtility hook: COPY of a protected Citus table TO a file or the client
+ * runs shard queries without the executor (Citus copies each shard), so its
+ * forwarding is done here, before Citus starts it.
+ */
+static void
+forward_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (IsA(parsetree, CopyStmt) && !((CopyStmt *) parsetree)->is_from &&
+		((CopyStmt *) parsetree)->relation != NULL && IsTransactionState() && !IsParallelWorker())
+	{
+		Oid			relid = RangeVarGetRelid(((CopyStmt *) parsetree)->relation, NoLock, true);
+
+		forward_statement(protected_citus_table(relid));
+	}
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
 /* Transaction end: nothing is sent in the next one yet. */
@@ -803,6 +842,8 @@ rbac_forward_init(void)
 	RegisterSubXactCallback(forward_subxact_callback, NULL);
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = forward_executor_start;
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = forward_process_utility;
 	prev_executor_run = ExecutorRun_hook;
 	ExecutorRun_hook = forward_executor_run;
 	prev_executor_finish = ExecutorFinish_hook;

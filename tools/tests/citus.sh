@@ -335,6 +335,8 @@ for n in 0 1 2; do
     "$(q $n -c "SET ROLE regress_citus_app" -c "BEGIN" -c "SELECT runai.authenticate('$tok', true)" -c "SELECT count(*) FROM jobs" \
             -c "COMMIT" -c "SELECT count(*) FROM jobs" | grep -E '^[0-9]+$' | paste -sd'|')"
 done
+expect "COPY jobs TO STDOUT as the token subject (Citus copies each shard): through the coordinator, on a worker" "200|200" \
+  "$(as_token 0 "$tok" -c "COPY jobs TO STDOUT" | wc -l)|$(as_token 2 "$tok" -c "COPY jobs TO STDOUT" | wc -l)"
 expect "token subject through the coordinator: INSERT, UPDATE (router, multi-shard), DELETE" "1001|16|201|1001" \
   "$(as_token 0 "$tok" -c "INSERT INTO jobs VALUES (1001, 'project/p2', 'new') RETURNING id")|$(
      as_token 0 "$tok" -c "UPDATE jobs SET title = 'u' WHERE project = 'project/p3' AND id < 50 RETURNING id" | wc -l)|$(
