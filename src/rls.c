@@ -57,6 +57,11 @@
  *
  * The functions the support function puts into plans and the tables plans depend
  * on are found through catalog.h.
+ *
+ * Citus.  For shard pruning, route.c asks rbac_rls_route_qual for the condition
+ * `col = ANY('<keys>')` that means the same as a policy's check for the current
+ * subject (the keys written out, as rbac_rls_keys computes them), and
+ * rbac_rls_plan_dependencies for the tables such a plan depends on.
  */
 #include "postgres.h"
 
