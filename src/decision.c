@@ -36,7 +36,8 @@ typedef struct DecisionHeader
 	bool		has_subject;
 	bool		truncated;
 	uint32		noverlay;
-	int64		stmt_ts;
+	int64		xact_ts;		/* the leader's transaction */
+	int64		stmt_ts;		/* and statement, when it decided */
 	uint64		version;
 } DecisionHeader;
 
@@ -135,7 +136,16 @@ decision_assign_hook(const char *newval, void *extra)
 	if (!InitializingParallelWorker || x == NULL)
 		return;
 	memcpy(&h, x->data, sizeof(h));
-	if (h.dboid != MyDatabaseId || h.stmt_ts != GetCurrentStatementStartTimestamp())
+
+	/*
+	 * Made in this transaction, not after this statement started: the leader
+	 * decides at the statement's ExecutorStart, which under the extended protocol
+	 * runs at Bind, while its workers get the statement time of the Execute
+	 * message that starts them (Citus runs shard queries with parameters so).
+	 * Every parallel statement decides anew, so the latest decision is its own.
+	 */
+	if (h.dboid != MyDatabaseId || h.xact_ts != GetCurrentTransactionStartTimestamp() ||
+		h.stmt_ts > GetCurrentStatementStartTimestamp())
 		return;					/* made for another statement */
 	cur = x;
 	rbac_cache_worker_pin(h.version);
@@ -175,6 +185,7 @@ rbac_decision_publish(Oid role, const RbacGrants *g, uint64 version)
 	h.dboid = MyDatabaseId;
 	h.role = role;
 	h.has_subject = g != NULL;
+	h.xact_ts = GetCurrentTransactionStartTimestamp();
 	h.stmt_ts = GetCurrentStatementStartTimestamp();
 	h.version = version;
 	nov = rbac_tree_overlay_export(&ov, &h.truncated);
