@@ -335,6 +335,15 @@ for n in 0 1 2; do
     "$(q $n -c "SET ROLE regress_citus_app" -c "BEGIN" -c "SELECT runai.authenticate('$tok', true)" -c "SELECT count(*) FROM jobs" \
             -c "COMMIT" -c "SELECT count(*) FROM jobs" | grep -E '^[0-9]+$' | paste -sd'|')"
 done
+# shard queries in parallel on the workers: their parallel workers judge with what
+# the executing node verified (Citus sends shard queries with parameters, so the
+# leader decides at Bind and starts its workers at Execute)
+for n in 1 2; do q $n -c "ALTER SYSTEM SET force_parallel_mode = on" -c "ALTER SYSTEM SET parallel_setup_cost = 0" \
+                    -c "ALTER SYSTEM SET min_parallel_table_scan_size = 0" -c "SELECT pg_reload_conf()" >/dev/null; done
+expect "the token subject, with the shard queries run by parallel workers on the workers (three times)" "200 200|200 200|200 200" \
+  "$(for i in 1 2 3; do as_token 0 "$tok" -c "SELECT count(*) FROM jobs" -c "SELECT count(*) FROM jobs_by_id WHERE id > 0" | paste -sd' '; done | paste -sd'|')"
+for n in 1 2; do q $n -c "ALTER SYSTEM RESET force_parallel_mode" -c "ALTER SYSTEM RESET parallel_setup_cost" \
+                    -c "ALTER SYSTEM RESET min_parallel_table_scan_size" -c "SELECT pg_reload_conf()" >/dev/null; done
 expect "COPY jobs TO STDOUT as the token subject (Citus copies each shard): through the coordinator, on a worker" "200|200" \
   "$(as_token 0 "$tok" -c "COPY jobs TO STDOUT" | wc -l)|$(as_token 2 "$tok" -c "COPY jobs TO STDOUT" | wc -l)"
 expect "token subject through the coordinator: INSERT, UPDATE (router, multi-shard), DELETE" "1001|16|201|1001" \
