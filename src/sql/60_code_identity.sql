@@ -190,19 +190,20 @@ DECLARE
   win text := to_char(to_timestamp(floor(extract(epoch FROM now()) / w) * w) AT TIME ZONE 'UTC',
                       'YYYY-MM-DD"T"HH24:MI:SS"Z"');
   ev bigint;
+  d jsonb;
 BEGIN
-  SELECT e.id INTO ev FROM runai_internal.events e
+  SELECT e.id, e.details INTO ev, d FROM runai_internal.events e
    WHERE e.entity_type = 'users' AND coalesce(e.entity_id, '') = coalesce(p_user_id::text, '')
      AND e.details ->> 'window' = win
      AND e.action = 'sign-in' AND e.result = 'Failed' AND e.details ? 'window'
    LIMIT 1 FOR UPDATE SKIP LOCKED;
   IF FOUND THEN
-    UPDATE runai_internal.events e
-       SET details = e.details || jsonb_build_object(
-                       'count', (e.details ->> 'count')::bigint + 1,
-                       p_status, coalesce((e.details ->> p_status)::bigint, 0) + 1,
-                       'last_at', clock_timestamp())
-     WHERE e.id = ev;
+    -- computed from the locked row first: Citus refuses an UPDATE of a reference
+    -- table that calls VOLATILE functions, or STABLE ones on its columns
+    d := d || jsonb_build_object('count', (d ->> 'count')::bigint + 1,
+                                 p_status, coalesce((d ->> p_status)::bigint, 0) + 1,
+                                 'last_at', clock_timestamp());
+    UPDATE runai_internal.events e SET details = d WHERE e.id = ev;
   ELSE
     INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name,
                                        entity_id, details)
