@@ -208,6 +208,10 @@ expect_state "events cannot be deleted by hand" 42501 "$(qv 0 -c "DELETE FROM ru
 expect "runai.purge_events deletes on every placement (only its own event is left)" "t|1|1|1" \
   "$(q 0 -c "SELECT runai.purge_events('0 seconds') > 0")|$(for n in 0 1 2; do
        q $n -c "SELECT count(*) FROM runai_internal.events"; done | paste -sd'|')"
+expect "failed sign-ins on the coordinator: five, then locked" "invalid_credentials invalid_credentials invalid_credentials invalid_credentials invalid_credentials locked" \
+  "$(for i in 1 2 3 4 5 6; do q 0 -c "SELECT status FROM runai.sign_in('ana@acme.io', 'not the password')"; done | paste -sd' ')"
+expect "  ... counted in one event, the same on every node" "6|6|6" \
+  "$(for n in 0 1 2; do q $n -c "SELECT details->>'count' FROM runai_internal.events WHERE action = 'sign-in' AND result = 'Failed' AND subject = 'ana@acme.io'"; done | paste -sd'|')"
 adminrule=$(q 0 -c "SELECT id FROM runai_internal.access_rules WHERE subject = 'admin@acme.io'")
 expect_state "the last administrator's rule cannot be deleted" 23514 "$(qv 0 -c "SELECT runai.delete_access_rule($adminrule)")"
 
@@ -290,7 +294,7 @@ expect "  ... and of an empty one, on every node" "0|0|0" \
 echo "== coherence: changes on the coordinator reach open transactions on the workers"
 # An open psql session as a coprocess (its descriptors are not there in subshells,
 # so "session" leaves the output in $said).
-session_open() { coproc SESSION { citus_psql "$1" 2>&1; }; }
+session_open() { coproc SESSION { citus_psql "$1" -v ON_ERROR_STOP=0 -v VERBOSITY=verbose 2>&1; }; }
 session() { printf '%s;\n\\echo __END__\n' "$1" >&"${SESSION[1]}"; local line; said=""
             while IFS= read -r -t 30 line <&"${SESSION[0]}"; do [ "$line" = __END__ ] && break; said+="${said:+$'\n'}$line"; done; }
 session_close() { printf '\\q\n' >&"${SESSION[1]}"; wait "$SESSION_PID" 2>/dev/null; }
@@ -312,13 +316,14 @@ q 0 -c "SELECT runai.add_access_rule('user', 'bea@acme.io', 'L1 researcher', 'pr
 q 0 -c "GRANT EXECUTE ON FUNCTION runai.sso_sign_in(text, text[]) TO regress_citus_app" >/dev/null
 beatok=$(q 0 -c "SET ROLE regress_citus_app" -c "SELECT runai.sso_sign_in('bea@acme.io', '{}')" | tail -1)
 session "RESET ROLE; SET ROLE regress_citus_app; SELECT runai.authenticate('$beatok')"
-session "BEGIN"
 session "SELECT runai.current_subject(), (SELECT count(*) FROM jobs)"
-expect "worker 1, open transaction: a token authenticated there" "user:bea@acme.io|100" "$said"
+expect "worker 1: a token authenticated there" "user:bea@acme.io|100" "$said"
 q 0 -c "SELECT runai.delete_user('bea@acme.io')" >/dev/null
 session "SELECT runai.current_subject(), (SELECT count(*) FROM jobs)"
-expect "  ... ends when the coordinator deletes its user" "|0" "$said"
-session "COMMIT"
+expect "  ... ends when the coordinator deletes its user: the next statement gets 28000, once" \
+  "ERROR:  28000: invalid or expired token" "$(head -1 <<<"$said")"
+session "SELECT runai.current_subject(), (SELECT count(*) FROM jobs)"
+expect "  ... then no subject" "|0" "$said"
 session_close
 
 # ---------------------------------------------------------------------------
@@ -471,8 +476,8 @@ fi
 echo "== a node added later"
 extra=$tmp/c/node3
 cluster_start "$extra" $((PORT + 3)) "listen_addresses = '127.0.0.1'" "shared_preload_libraries = 'citus,runai_rbac'" \
-  "max_prepared_transactions = 20" "max_connections = 60" "wal_level = logical" "log_min_messages = warning" >/dev/null \
-  || bad "the fourth node did not start"
+  "max_prepared_transactions = 20" "max_connections = 60" "wal_level = logical" "log_min_messages = warning" \
+  >"$tmp/node3.out" 2>&1 || bad "the fourth node did not start: $(tail -3 "$tmp/node3.out")"
 trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 CITUS_NODES+=("$extra") CITUS_PORTS+=($((PORT + 3)))
 CITUS_DB=postgres citus_psql 3 -c "CREATE DATABASE $DB" >/dev/null && citus_psql 3 -c "CREATE EXTENSION citus" >/dev/null
