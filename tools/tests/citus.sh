@@ -90,6 +90,12 @@ citus_cluster_start "$tmp/c" $PORT 2 $DB "log_min_messages = warning" && started
 # cluster_start arms its own trap: this one also removes the temporary directory
 trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 [ $started -eq 1 ] || { bad "the Citus cluster did not start"; exit 1; }
+# the node added later, started now so that its port is not taken meanwhile
+extra=$tmp/c/node3
+cluster_start "$extra" $((PORT + 3)) "listen_addresses = '127.0.0.1'" "shared_preload_libraries = 'citus,runai_rbac'" \
+  "max_prepared_transactions = 20" "max_connections = 60" "wal_level = logical" "log_min_messages = warning" \
+  >"$tmp/node3.out" 2>&1 || { bad "the fourth node did not start: $(tail -3 "$tmp/node3.out")"; exit 1; }
+trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 q()  { citus_psql "$@"; }
 qv() { citus_psql "$@" -v VERBOSITY=verbose 2>&1; }
 ok "$(q 0 -c "SELECT citus_version()" | cut -d' ' -f1-2), ${#CITUS_NODES[@]} nodes with synced metadata"
@@ -474,11 +480,7 @@ fi
 
 # ---------------------------------------------------------------------------
 echo "== a node added later"
-extra=$tmp/c/node3
-cluster_start "$extra" $((PORT + 3)) "listen_addresses = '127.0.0.1'" "shared_preload_libraries = 'citus,runai_rbac'" \
-  "max_prepared_transactions = 20" "max_connections = 60" "wal_level = logical" "log_min_messages = warning" \
-  >"$tmp/node3.out" 2>&1 || bad "the fourth node did not start: $(tail -3 "$tmp/node3.out")"
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
+# (its server was started with the others, so that its port is taken from the start)
 CITUS_NODES+=("$extra") CITUS_PORTS+=($((PORT + 3)))
 CITUS_DB=postgres citus_psql 3 -c "CREATE DATABASE $DB" >/dev/null && citus_psql 3 -c "CREATE EXTENSION citus" >/dev/null
 q 0 -c "SELECT citus_add_node('127.0.0.1', $((PORT + 3)))" >/dev/null || bad "citus_add_node"
