@@ -1,28 +1,62 @@
-# Throwaway PostgreSQL clusters on a Unix socket in a temporary directory.
-# Source this file; cluster_start exports PGHOST/PGPORT/PGUSER/PGDATABASE and arms a
-# trap so that the cluster is always stopped, whatever happens to the caller.
+# Throwaway PostgreSQL clusters on a Unix socket in a temporary directory, and the
+# cleanup protocol of the test scripts.
+# Source this file; cluster_start exports PGHOST/PGPORT/PGUSER/PGDATABASE and
+# registers cluster_stop_all with at_exit, so that the cluster is always stopped,
+# whatever happens to the caller.
 #
 # Optional environment: PGCTL_POSTGRES names the server binary pg_ctl starts instead of
 # its own (a relocated private installation made by private_install, or the Valgrind
-# wrapper of tools/memcheck.sh); PGCTL_TIMEOUT is how long to wait for it to start
-# (default 60 s).
+# wrapper of tools/memcheck.sh); PGCTL_TIMEOUT is how long to wait for a server to
+# start or stop (default 180 s: a loaded 2-core machine can take tens of seconds);
+# RUNAI_WAIT is how long wait_for waits (default 180 s).
 
 PGBIN=${PGBIN:-$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)}
 CLUSTERS=()
+AT_EXIT=()
+
+# at_exit COMMAND: runs COMMAND (eval'd) when the script exits, however it exits (exit,
+# end of script, a signal); commands run in reverse order of registration.  Use it
+# instead of 'trap ... EXIT', which would replace the cleanups registered before.  A
+# cleanup can neither change the script's exit status nor stop the other cleanups.
+at_exit() {
+  AT_EXIT+=("$1")
+  trap _at_exit_run EXIT
+}
+_at_exit_run() {
+  local rc=$? i
+  set +e
+  for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${AT_EXIT[i]}"; done
+  exit "$rc"
+}
+
+# wait_for WHAT COMMAND...: runs COMMAND every 0.2 s until it succeeds; gives up after
+# RUNAI_WAIT seconds of wall time (not a count of tries, which would shrink on a loaded
+# machine), printing "FAIL: waited N s for WHAT" and returning 1.
+wait_for() {
+  local what=$1 limit=${RUNAI_WAIT:-180} start=$SECONDS; shift
+  until "$@"; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "FAIL: waited $limit s for $what"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
 
 # Runs a server-side command as the cluster's owner: postgres refuses to run as root.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# cluster_start DIR PORT [postgresql.conf lines...]
+# cluster_start DIR PORT [postgresql.conf lines...]: prints a FAIL line and returns 1
+# if the cluster cannot be made or does not start.
 cluster_start() {
   local dir=$1 port=$2; shift 2
-  mkdir -p "$dir"
+  mkdir -p "$dir" || { echo "FAIL: cannot create $dir"; return 1; }
   [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
   as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync \
     --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; return 1; }
+    || { cat "$dir/initdb.log"; echo "FAIL: initdb of $dir/data failed (its output above)"; return 1; }
   {
     echo "listen_addresses = ''"
     echo "unix_socket_directories = '$dir'"
@@ -33,11 +67,24 @@ cluster_start() {
     for line in "$@"; do echo "$line"; done
   } | as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
   CLUSTERS+=("$dir")
-  trap cluster_stop_all EXIT
-  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "${PGCTL_TIMEOUT:-60}" \
-    ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} start >/dev/null \
-    || { cat "$dir/server.log" >&2; return 1; }
+  [ -n "${_CLUSTER_AT_EXIT:-}" ] || { at_exit cluster_stop_all; _CLUSTER_AT_EXIT=1; }
+  cluster_pg_ctl_start "$dir" "$port" || return 1
   export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+}
+
+# cluster_pg_ctl_start DIR PORT: starts the server of DIR/data (logging to
+# DIR/server.log) and waits until it accepts connections; on failure prints the end of
+# its log and a FAIL line.  The caller has put DIR in CLUSTERS.
+cluster_pg_ctl_start() {
+  local dir=$1 port=$2 t=${PGCTL_TIMEOUT:-180} out
+  if ! out=$(as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "$t" \
+               ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} start 2>&1); then
+    echo "$out"
+    echo "-- the end of $dir/server.log:"
+    tail -n 30 "$dir/server.log" 2>/dev/null
+    echo "FAIL: the server in $dir (port $port) did not start within $t s"
+    return 1
+  fi
 }
 
 # private_install ROOT: a private, relocated copy of the PostgreSQL server with this
@@ -65,11 +112,30 @@ private_install() {
   export PGCTL_POSTGRES=$root$bindir/postgres RUNAI_PRIVATE_ROOT=$root
 }
 
+# use_private_install DIR: a suite run on its own (not by tools/test.sh, which has made
+# one already) builds this tree and makes its private installation under DIR, so that
+# its clusters never run whatever build the system's extension directory holds.
+use_private_install() {
+  [ -n "${RUNAI_PRIVATE_ROOT:-}" ] && return 0
+  ${MAKE:-make} -s all >/dev/null || { echo "FAIL: the build failed (make all)"; return 1; }
+  private_install "$1" || { echo "FAIL: installing into a private copy of the server failed"; return 1; }
+}
+
+# cluster_stop_all: stops every cluster of CLUSTERS (immediate shutdown, waiting
+# until the postmaster is gone) and removes its directory.  Never fails and keeps $?:
+# it runs from at_exit.  A server that will not stop is reported and its directory
+# kept, rather than removed under a running server.
 cluster_stop_all() {
-  local dir
+  local rc=$? dir out
   for dir in "${CLUSTERS[@]}"; do
-    [ -f "$dir/data/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
+    if [ -f "$dir/data/postmaster.pid" ] \
+       && ! out=$(as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w -t "${PGCTL_TIMEOUT:-180}" stop 2>&1) \
+       && as_owner "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      echo "note: the server in $dir did not stop ($out); its directory is kept" >&2
+      continue
+    fi
     rm -rf "$dir"
   done
   CLUSTERS=()
+  return $rc
 }
