@@ -28,7 +28,7 @@
 #
 # Starts its own two clusters (ports 55463 and 55464); exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/cluster.sh
 
 PRIMARY_PORT=55463 REPLICA_PORT=55464
@@ -38,11 +38,12 @@ ok()   { echo "ok: $*"; }
 bad()  { echo "FAIL: $*"; failures=$((failures + 1)); }
 note() { echo "note: $*"; }
 
-tmp=$(mktemp -d /tmp/runai_standby.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_standby.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
+at_exit 'rm -rf "$tmp"'
+use_private_install "$tmp/inst" || exit 1
 
 cluster_start "$tmp/primary" $PRIMARY_PORT "wal_level = replica" "max_wal_senders = 4" || exit 1
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 P=(-h "$tmp/primary" -p $PRIMARY_PORT -U postgres)
 R=(-h "$tmp/replica" -p $REPLICA_PORT -U postgres)
 unset PGHOST PGPORT PGDATABASE PGUSER
@@ -54,8 +55,8 @@ expect() { if [ "$3" = "$2" ]; then ok "$1: $3"; else bad "$1: expected '$2', go
 
 # ---------------------------------------------------------------------------
 echo "== primary"
-qp -d postgres -c "CREATE DATABASE $DB" || exit 1
-qp -d $DB -c "CREATE EXTENSION runai_rbac CASCADE" || exit 1
+qp -d postgres -c "CREATE DATABASE $DB" || { bad "CREATE DATABASE $DB failed on the primary"; exit 1; }
+qp -d $DB -c "CREATE EXTENSION runai_rbac CASCADE" || { bad "CREATE EXTENSION runai_rbac failed on the primary"; exit 1; }
 qp -d $DB >/dev/null <<'SQL' || { bad "setting up the primary failed"; exit 1; }
 CREATE ROLE regress_standby_ana LOGIN;
 CREATE ROLE regress_standby_bob LOGIN;
@@ -105,6 +106,7 @@ fi
 # ---------------------------------------------------------------------------
 echo "== replica (pg_basebackup -R)"
 mkdir -p "$tmp/replica" && chown postgres: "$tmp/replica" 2>/dev/null
+CLUSTERS+=("$tmp/replica")   # stopped and removed at exit with the primary
 as_owner "$PGBIN/pg_basebackup" -h "$tmp/primary" -p $PRIMARY_PORT -U postgres -D "$tmp/replica/data" \
   -R -X stream -c fast >"$tmp/basebackup.log" 2>&1 || { cat "$tmp/basebackup.log"; bad "pg_basebackup failed"; exit 1; }
 {
@@ -113,28 +115,26 @@ as_owner "$PGBIN/pg_basebackup" -h "$tmp/primary" -p $PRIMARY_PORT -U postgres -
   echo "listen_addresses = ''"
   echo "hot_standby = on"
 } | as_owner tee -a "$tmp/replica/data/postgresql.conf" >/dev/null
-CLUSTERS+=("$tmp/replica")
-as_owner "$PGBIN/pg_ctl" -D "$tmp/replica/data" -l "$tmp/replica/server.log" -w -t 60 ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} start >/dev/null \
-  || { cat "$tmp/replica/server.log"; bad "the replica did not start"; exit 1; }
+cluster_pg_ctl_start "$tmp/replica" $REPLICA_PORT || exit 1
 expect "the replica is in recovery" t "$(qr -d $DB -c 'SELECT pg_is_in_recovery()')"
-for i in $(seq 1 300); do
-  streaming=$(qp -d postgres -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
-  [ "$streaming" = 1 ] && break
-  sleep 0.1
-done
-expect "the primary streams to it" 1 "$streaming"
+streaming() { [ "$(qp -d postgres -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ]; }
+if wait_for "the primary to stream to the replica (pg_stat_replication.state = streaming)" streaming; then
+  ok "the primary streams to it"
+else
+  failures=$((failures + 1))
+fi
 
-# Waits until the replica has replayed everything the primary has written.
+# Waits until the replica has replayed everything the primary has written (wall
+# time, RUNAI_WAIT: the replica may be slow on a loaded machine).
+replayed() { [ "$(qr -d postgres -c "SELECT pg_last_wal_replay_lsn() >= '$1'::pg_lsn")" = t ]; }
 wait_replay() {
-  local target i
+  local target
   target=$(qp -d postgres -c "SELECT pg_current_wal_lsn()")
-  for i in $(seq 1 300); do
-    if [ "$(qr -d postgres -c "SELECT pg_last_wal_replay_lsn() >= '$target'::pg_lsn")" = t ]; then
-      ok "the replica has replayed up to the primary's $target"; return 0
-    fi
-    sleep 0.1
-  done
-  bad "the replica did not replay up to $target within 30 s"; return 1
+  if [ -z "$target" ]; then bad "could not read the primary's WAL position"; return 1; fi
+  if wait_for "the replica to replay up to the primary's WAL position $target" replayed "$target"; then
+    ok "the replica has replayed up to the primary's $target"; return 0
+  fi
+  failures=$((failures + 1)); return 1
 }
 wait_replay
 
@@ -144,18 +144,31 @@ fresh() {   # fresh ROLE SQL
 }
 
 # The existing session: one psql kept open on the replica, fed line by line.  The
-# coprocess's pipes are not available in subshells, so answers come back in $out.
+# coprocess's pipes are not available in subshells, so answers come back in $out.  Its
+# file descriptors are kept apart: bash forgets REPLICA_SESSION when psql exits.  A
+# session that has exited or does not answer gives an $out that says so, which the
+# next expect reports; SIGPIPE is ignored while writing to it (a write to an exited
+# psql would otherwise end this script without a word).
 coproc REPLICA_SESSION { exec psql -X -q -At "${R[@]}" -d $DB 2>&1; }
+sess_pid=$REPLICA_SESSION_PID
+exec {sess_w}>&"${REPLICA_SESSION[1]}" {sess_r}<&"${REPLICA_SESSION[0]}"
 out=""
 session() {   # session SQL: sets $out to the output lines of SQL
-  local line
+  local line rc wait=${RUNAI_WAIT:-180}
   out=""
-  printf '%s;\n\\echo __END__\n' "$1" >&"${REPLICA_SESSION[1]}"
-  while IFS= read -r -t 30 line <&"${REPLICA_SESSION[0]}"; do
+  trap '' PIPE
+  printf '%s;\n\\echo __END__\n' "$1" 1>&"$sess_w" 2>/dev/null; rc=$?
+  trap - PIPE
+  [ $rc -eq 0 ] || { out="(the session on the replica has exited)"; return 1; }
+  while :; do
+    IFS= read -r -t "$wait" line <&"$sess_r"; rc=$?
+    [ $rc -eq 0 ] || break
     [ "$line" = __END__ ] && return 0
     out+="${out:+$'\n'}$line"
   done
-  out="(no answer from the session within 30 s)"
+  if [ $rc -gt 128 ]; then out="(no answer from the session within $wait s; it said: $out)"
+  else out="(the session on the replica has exited; it said: $out$line)"; fi
+  return 1
 }
 session "SELECT pg_backend_pid()"; pid=$out
 
@@ -268,7 +281,10 @@ else
   note "runai.sso_sign_in, authenticate or delete_user does not exist: the token checks are skipped"
 fi
 
-eval "exec ${REPLICA_SESSION[1]}>&-"
+# End of input: the session's psql exits by itself.
+exec {sess_w}>&- {sess_r}<&-
+[ -n "${REPLICA_SESSION[1]:-}" ] && eval "exec ${REPLICA_SESSION[1]}>&- ${REPLICA_SESSION[0]}<&-"
+wait "$sess_pid" 2>/dev/null
 if grep -E 'PANIC|server process .* was terminated|TRAP:' "$tmp/primary/server.log" "$tmp/replica/server.log"; then
   bad "a server log reports a crash (above)"
 fi
