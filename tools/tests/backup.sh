@@ -30,7 +30,7 @@
 #
 # Starts its own two clusters (ports 55460 and 55461); exits non-zero on any difference.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/cluster.sh
 
 export PGTZ=UTC PGDATESTYLE=ISO PGOPTIONS='-c extra_float_digits=3'
@@ -57,13 +57,14 @@ declare -A IGNORED_ROWS=(
   [protected_tables.recorded_at]="tbl = 'runai.workloads'::regclass"
 )
 
-tmp=$(mktemp -d /tmp/runai_backup.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_backup.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
+at_exit 'rm -rf "$tmp"'
+use_private_install "$tmp/inst" || exit 1
 cluster_start "$tmp/src" $SRC_PORT || exit 1
 SRC=(-h "$tmp/src" -p $SRC_PORT -U postgres)
 cluster_start "$tmp/dst" $DST_PORT || exit 1
 DST=(-h "$tmp/dst" -p $DST_PORT -U postgres)
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 unset PGHOST PGPORT PGDATABASE PGUSER
 
 qsrc() { psql -X -q -At -v ON_ERROR_STOP=1 "${SRC[@]}" "$@"; }
@@ -73,9 +74,9 @@ has_table() { [ "$(qsrc -d runai_src -c "SELECT to_regclass('$1') IS NOT NULL")"
 
 # ---------------------------------------------------------------------------
 echo "== building the source database"
-qsrc -d postgres -c 'CREATE DATABASE runai_src' || exit 1
-qsrc -d runai_src -c 'CREATE EXTENSION runai_rbac CASCADE' || exit 1
-qsrc -d runai_src >/dev/null <<'SQL' || exit 1
+qsrc -d postgres -c 'CREATE DATABASE runai_src' || { bad "CREATE DATABASE runai_src failed"; exit 1; }
+qsrc -d runai_src -c 'CREATE EXTENSION runai_rbac CASCADE' || { bad "CREATE EXTENSION runai_rbac failed"; exit 1; }
+qsrc -d runai_src >/dev/null <<'SQL' || { bad "creating the database roles failed"; exit 1; }
 CREATE ROLE regress_backup_dora LOGIN;
 CREATE ROLE regress_backup_eli LOGIN;
 CREATE ROLE regress_backup_admin LOGIN SUPERUSER;
@@ -300,7 +301,7 @@ qdst -d postgres -f "$tmp/roles.sql" >/dev/null || { bad "restoring the database
 restore() {   # restore DB [pg_restore options]: runs as the superuser login
   local db=$1; shift
   if [[ " $* " != *" --clean "* ]]; then
-    qdst -d postgres -c "CREATE DATABASE $db OWNER regress_backup_admin" || return 1
+    qdst -d postgres -c "CREATE DATABASE $db OWNER regress_backup_admin" || { bad "CREATE DATABASE $db failed"; return 1; }
   fi
   if ! pg_restore -h "$tmp/dst" -p $DST_PORT -U regress_backup_admin -d "$db" --exit-on-error "$@" \
          "$tmp/runai.dump" 2>"$tmp/restore.$db.err"; then
@@ -367,10 +368,10 @@ compare_tables() {   # compare_tables DSTDB
             (SELECT count(*) FROM (SELECT * FROM $st EXCEPT ALL SELECT * FROM $dt) x),
             (SELECT count(*) FROM (SELECT * FROM $dt EXCEPT ALL SELECT * FROM $st) x)"
   done
-  qsrc -d runai_src <<<"$out_s" || return 1
-  qdst -d "$db" <<<"$out_d" || return 1
-  qdst -d postgres -c "CREATE DATABASE $scratch" >/dev/null || return 1
-  qdst -d "$scratch" <<<"$load" || return 1
+  qsrc -d runai_src <<<"$out_s" || { bad "$db: copying the source's tables out failed"; return 1; }
+  qdst -d "$db" <<<"$out_d" || { bad "$db: copying the restored tables out failed"; return 1; }
+  qdst -d postgres -c "CREATE DATABASE $scratch" >/dev/null || { bad "$db: CREATE DATABASE $scratch failed"; return 1; }
+  qdst -d "$scratch" <<<"$load" || { bad "$db: loading both sides into $scratch failed"; return 1; }
   local n1 n2 x1 x2
   while IFS='|' read -r t n1 n2 x1 x2; do
     if [[ $undumped == *" $t "* ]]; then

@@ -49,7 +49,7 @@
 #
 # Starts its own cluster (port 55462); exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/cluster.sh
 
 export PGTZ=UTC PGDATESTYLE=ISO
@@ -64,8 +64,9 @@ current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" $EXT.control)
 [ -n "$current" ] || { bad "no default_version in $EXT.control"; exit 1; }
 echo "current version (from $EXT.control): $current"
 
-tmp=$(mktemp -d /tmp/runai_upgrade.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_upgrade.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
+at_exit 'rm -rf "$tmp"'
 
 # ---------------------------------------------------------------------------
 echo "== upgrade scripts in the tree"
@@ -95,7 +96,6 @@ mapfile -t earlier < <(printf '%s\n' "${earlier[@]}" | sed '/^$/d' | sort -V)
 
 # The Makefile must install upgrade scripts: ask make for $(DATA) in a scratch copy
 # that has one (the tree itself is never given a stray file).
-trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/mk/upgrade"
 cp Makefile $EXT.control "$tmp/mk/"
 printf '\\echo Use "ALTER EXTENSION %s UPDATE" to load this file. \\quit\n' $EXT >"$tmp/mk/upgrade/$EXT--0.0.0--$current.sql"
@@ -113,7 +113,7 @@ sharedir=$("$PGBIN/pg_config" --sharedir)
 # private_install), whose extension directory this test may write: the earlier
 # versions' scripts go there.  The system's is never touched.
 priv=$tmp/inst
-make -s all >/dev/null 2>&1 || { bad "the build failed"; exit 1; }
+make -s all >"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log"; bad "the build failed (make all)"; exit 1; }
 private_install "$priv" || { bad "the private installation could not be made"; exit 1; }
 privext=$priv$sharedir/extension
 installed=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$privext/$EXT.control" 2>/dev/null)
@@ -124,7 +124,6 @@ for f in "${scripts[@]}"; do
 done
 
 cluster_start "$tmp/c" $PORT || exit 1
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 unset PGDATABASE
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
@@ -141,7 +140,7 @@ for from in "${earlier[@]}"; do
   else bad "the server finds no update path from $from to $current"; fi
 done
 
-q -c "CREATE ROLE regress_upgrade_dora LOGIN" || exit 1
+q -c "CREATE ROLE regress_upgrade_dora LOGIN" || { bad "CREATE ROLE regress_upgrade_dora failed"; exit 1; }
 
 # ---------------------------------------------------------------------------
 # Fill a database through the API of the installed version.
@@ -388,7 +387,8 @@ q -c "CREATE DATABASE ref_fresh" && q -d ref_fresh -c "CREATE EXTENSION $EXT" &&
 fingerprint ref_fresh >"$tmp/fresh.fp" && predefined ref_fresh >"$tmp/fresh.pre" && grid ref_fresh >"$tmp/fresh.grid" \
   || { bad "the reference could not be described"; exit 1; }
 # The description must be deterministic, else comparing with it proves nothing.
-q -c "CREATE DATABASE ref_fresh2" && q -d ref_fresh2 -c "CREATE EXTENSION $EXT" && fill ref_fresh2 || exit 1
+q -c "CREATE DATABASE ref_fresh2" && q -d ref_fresh2 -c "CREATE EXTENSION $EXT" && fill ref_fresh2 \
+  || { bad "a second fresh install of $current could not be filled"; exit 1; }
 fingerprint ref_fresh2 >"$tmp/fresh2.fp"; grid ref_fresh2 >"$tmp/fresh2.grid"
 same "two fresh installs of $current describe the same $(wc -l <"$tmp/fresh.fp") objects" "$tmp/fresh.fp" "$tmp/fresh2.fp"
 same "two fresh installs of $current answer the same $(wc -l <"$tmp/fresh.grid") checks" "$tmp/fresh.grid" "$tmp/fresh2.grid"
