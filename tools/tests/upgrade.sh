@@ -409,7 +409,7 @@ upgrade_from() {
   local v=$1 full=$2 delta=${3:-} db="up_${1//[^a-zA-Z0-9]/_}" before_fail=$failures
   install -m 644 "$full" "$privext/$EXT--$v.sql"
   [ -n "$delta" ] && install -m 644 "$delta" "$privext/$EXT--$v--$current.sql"
-  q -c "CREATE DATABASE $db" || return 1
+  q -c "CREATE DATABASE $db" || { bad "$v: CREATE DATABASE $db failed"; return 1; }
   if ! q -d "$db" -c "CREATE EXTENSION $EXT VERSION '$v'" 2>"$tmp/$db.err"; then
     bad "$v: CREATE EXTENSION $EXT VERSION '$v' failed (with the current library): $(cat "$tmp/$db.err")"; return 1
   fi
