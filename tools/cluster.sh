@@ -72,6 +72,36 @@ cluster_start() {
   export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 }
 
+# free_tcp_ports FIRST LAST N: for suites whose servers listen on TCP (Citus); the
+# others use Unix sockets in private directories and need no free port.  Sets
+# TCP_PORT to the lowest P of FIRST..LAST such that ports P..P+N-1 of 127.0.0.1 have
+# no listener and are not claimed by another test run on this machine (make test may
+# run in several checkouts at once), and claims them: a lock on
+# $TMPDIR/runai_rbac_ports/<port> held on a descriptor of this shell, which the
+# servers it starts inherit, so that the claim ends when they and the script have
+# exited, however they exit.  Not in a $( ): the claim would end with the subshell.
+free_tcp_ports() {
+  local first=$1 last=$2 n=$3 p i f fd fds dir=${TMPDIR:-/tmp}/runai_rbac_ports
+  mkdir -p "$dir" 2>/dev/null && chmod 1777 "$dir" 2>/dev/null
+  for ((p = first; p + n - 1 <= last; p++)); do
+    fds=()
+    for ((i = p; i < p + n; i++)); do
+      f=$dir/$i
+      [ -e "$f" ] || { : >"$f" && chmod 666 "$f"; } 2>/dev/null
+      exec {fd}<"$f" || break
+      if ! flock -n "$fd" || (exec 3<>"/dev/tcp/127.0.0.1/$i") 2>/dev/null; then
+        exec {fd}<&-
+        break
+      fi
+      fds+=("$fd")
+    done
+    if [ ${#fds[@]} -eq "$n" ]; then TCP_PORT=$p; return 0; fi
+    for fd in "${fds[@]}"; do exec {fd}<&-; done
+  done
+  echo "FAIL: no $n consecutive free TCP ports in $first-$last on 127.0.0.1"
+  return 1
+}
+
 # cluster_pg_ctl_start DIR PORT: starts the server of DIR/data (logging to
 # DIR/server.log) and waits until it accepts connections; on failure prints the end of
 # its log and a FAIL line.  The caller has put DIR in CLUSTERS.
@@ -82,7 +112,7 @@ cluster_pg_ctl_start() {
     echo "$out"
     echo "-- the end of $dir/server.log:"
     tail -n 30 "$dir/server.log" 2>/dev/null
-    echo "FAIL: the server in $dir (port $port) did not start within $t s"
+    echo "FAIL: the server in $dir (port $port) did not start (pg_ctl waits up to $t s; the log above says why)"
     return 1
   fi
 }
