@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPEC section 8, scaling out on Citus: runai_rbac on a throwaway Citus cluster (a
-# coordinator and two workers on loopback, on the first free block of ten ports in
-# 57100-57199, metadata synced; see
-# tools/citus_cluster.sh), compared with one server started beside it.  Citus is not
-# in Debian's archive: tools/ensure-citus.sh builds it once from a source tarball;
-# when it is neither installed nor buildable this suite prints one line saying why
-# and passes.
+# coordinator and two workers on loopback, metadata synced, and a fourth node added
+# later; see tools/citus_cluster.sh), compared with one server started beside it.
+# The four nodes take the first four consecutive free ports of 57100-57199 that no
+# other run claims (free_tcp_ports: two checkouts may run this suite at once); the
+# single server listens only on its socket.  Citus is not in Debian's archive:
+# tools/ensure-citus.sh builds it once from a source tarball; when it is neither
+# installed nor buildable this suite prints one line "SKIP: <why>" and exits 77
+# (make test counts it skipped).
 #
 # What it checks:
 #   - runai.distribute_catalog refuses without Citus, without the coordinator in the
@@ -39,20 +41,10 @@
 # Runs this tree's build from a private installation (the one of tools/test.sh when
 # run from there, else its own), into which Citus's files are linked.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/citus_cluster.sh
 
 DB=runai_citus
-# The first block of ten ports in 57100-57199 with nothing listening: two checkouts
-# may run this suite at once.
-port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-PORT=
-for base in $(seq 57100 10 57190); do
-  free=1
-  for p in $(seq "$base" $((base + 9))); do port_free "$p" || { free=0; break; }; done
-  [ $free = 1 ] && { PORT=$base; break; }
-done
-[ -n "$PORT" ] || { echo "FAIL: no free block of ten ports in 57100-57199"; exit 1; }
 PY=/usr/bin/python3          # Debian's, which python3-psycopg installs into
 failures=0
 ok()      { echo "ok: $*"; }
@@ -64,16 +56,16 @@ expect_state() {
   else bad "$1: expected SQLSTATE $2, got: $(head -3 <<<"$3" | tr '\n' ' ')"; fi
 }
 
-tmp=$(mktemp -d /tmp/runai_citus.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_citus.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 start=$(date +%s)
 
 # Citus itself: installed, or built now (its progress goes to a log, so that a skip
 # is one line).
 if ! why=$(citus_available 2>"$tmp/ensure-citus.log"); then
-  echo "citus.sh: skipped: ${why:-tools/ensure-citus.sh failed: $(tail -1 "$tmp/ensure-citus.log")}"
-  exit 0
+  echo "SKIP: citus.sh: ${why:-tools/ensure-citus.sh failed: $(tail -1 "$tmp/ensure-citus.log")}"
+  exit 77
 fi
 grep -q 'Citus installed' "$tmp/ensure-citus.log" && sed 's/^/note: /' "$tmp/ensure-citus.log"
 "$PY" -c 'import psycopg' 2>/dev/null || { bad "python3-psycopg is missing (make deps installs it)"; exit 1; }
@@ -85,25 +77,29 @@ fi
 private_install_citus "$RUNAI_PRIVATE_ROOT" || { bad "Citus could not be added to the private installation"; exit 1; }
 
 echo "== a coordinator and two workers, and one server beside them"
+# TCP ports for the coordinator, the two workers and the node added later, claimed
+# until this script and its servers exit: another checkout's make test may be
+# starting its own cluster at this very moment.
+free_tcp_ports 57100 57199 4 || exit 1
+PORT=$TCP_PORT
 started=0
 citus_cluster_start "$tmp/c" $PORT 2 $DB "log_min_messages = warning" && started=1
-# cluster_start arms its own trap: this one also removes the temporary directory
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 [ $started -eq 1 ] || { bad "the Citus cluster did not start"; exit 1; }
 # the node added later, started now so that its port is not taken meanwhile
 extra=$tmp/c/node3
 cluster_start "$extra" $((PORT + 3)) "listen_addresses = '127.0.0.1'" "shared_preload_libraries = 'citus,runai_rbac'" \
   "max_prepared_transactions = 20" "max_connections = 60" "wal_level = logical" "log_min_messages = warning" \
   >"$tmp/node3.out" 2>&1 || { bad "the fourth node did not start: $(tail -3 "$tmp/node3.out")"; exit 1; }
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 q()  { citus_psql "$@"; }
 qv() { citus_psql "$@" -v VERBOSITY=verbose 2>&1; }
 ok "$(q 0 -c "SELECT citus_version()" | cut -d' ' -f1-2), ${#CITUS_NODES[@]} nodes with synced metadata"
+# the single server listens only on a socket in its own directory: its port number
+# only names the socket, and cannot collide with anything
 single_dir=$tmp/single
-cluster_start "$single_dir" $((PORT + 9)) >/dev/null || { bad "the single server did not start"; exit 1; }
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
-qs() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$single_dir" -p $((PORT + 9)) -U postgres -d $DB "$@"; }
-psql -X -q -h "$single_dir" -p $((PORT + 9)) -U postgres -d postgres -c "CREATE DATABASE $DB" \
+SPORT=$((PORT + 4))
+cluster_start "$single_dir" $SPORT >/dev/null || { bad "the single server did not start"; exit 1; }
+qs() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$single_dir" -p $SPORT -U postgres -d $DB "$@"; }
+psql -X -q -h "$single_dir" -p $SPORT -U postgres -d postgres -c "CREATE DATABASE $DB" \
   || { bad "the single server's database"; exit 1; }
 qs -c "CREATE EXTENSION runai_rbac" || { bad "CREATE EXTENSION on the single server"; exit 1; }
 
@@ -464,12 +460,12 @@ done
 CITUS_DB=runai_cmp citus_psql 0 -c "SELECT citus_set_coordinator_host('127.0.0.1', ${CITUS_PORTS[0]})" \
   -c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[1]})" -c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[2]})" \
   -c "CREATE EXTENSION runai_rbac" -c "SELECT runai.distribute_catalog()" >/dev/null || cmp_ok=0
-psql -X -q -h "$single_dir" -p $((PORT + 9)) -U postgres -d postgres -c "CREATE DATABASE runai_cmp" \
-  && psql -X -q -h "$single_dir" -p $((PORT + 9)) -U postgres -d runai_cmp -c "CREATE EXTENSION runai_rbac" || cmp_ok=0
+psql -X -q -h "$single_dir" -p $SPORT -U postgres -d postgres -c "CREATE DATABASE runai_cmp" \
+  && psql -X -q -h "$single_dir" -p $SPORT -U postgres -d runai_cmp -c "CREATE EXTENSION runai_rbac" || cmp_ok=0
 [ $cmp_ok = 1 ] || bad "setting up the databases of the comparison failed"
 conninfo() { echo "host=$1 port=$2 dbname=runai_cmp user=postgres"; }
 if cmp=$("$PY" tools/tests/citus_compare.py --seed "${CITUS_COMPARE_SEED:-13}" --subjects 24 --queries 24 \
-           --single "$(conninfo "$single_dir" $((PORT + 9)))" \
+           --single "$(conninfo "$single_dir" $SPORT)" \
            --node "$(conninfo "${CITUS_NODES[0]}" "${CITUS_PORTS[0]}")" \
            --node "$(conninfo "${CITUS_NODES[1]}" "${CITUS_PORTS[1]}")" \
            --node "$(conninfo "${CITUS_NODES[2]}" "${CITUS_PORTS[2]}")" 2>&1); then

@@ -15,7 +15,7 @@
 #
 # Usage: tools/tests/pooler.sh [--seconds N] [--workers N]   (default 20 s per mode, 8 workers)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 
 seconds=20
 workers=8
@@ -35,24 +35,19 @@ done
 "$PY" -c 'import psycopg' 2>/dev/null || { echo "FAIL: python3-psycopg is missing (make deps installs it)"; exit 1; }
 
 . tools/cluster.sh
-tmp=$(mktemp -d /tmp/runai_pooler.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_pooler.XXXXXX) || { echo "FAIL: cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
-bouncer_pid=
-cleanup() {
-  [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null && wait "$bouncer_pid" 2>/dev/null
-  cluster_stop_all
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit 'rm -rf "$tmp"'
 
 # Run alone (not from make test), the server runs this tree's build, not the system's.
-if [ -z "${RUNAI_PRIVATE_ROOT:-}" ]; then
-  private_install "$tmp/inst" || { echo "FAIL: installing into a private copy of the server failed"; exit 1; }
-fi
-cluster_start "$tmp/pg" $PGPORT_ "max_connections = 60"
-started=$?
-trap cleanup EXIT            # cluster_start armed its own trap
-[ $started -eq 0 ] || { echo "FAIL: the cluster did not start"; exit 1; }
+use_private_install "$tmp/inst" || exit 1
+cluster_start "$tmp/pg" $PGPORT_ "max_connections = 60" || { echo "FAIL: the cluster did not start"; exit 1; }
+# pgbouncer, started below, is stopped before the cluster (at_exit runs in reverse)
+bouncer_pid=
+stop_bouncer() {
+  if [ -n "$bouncer_pid" ]; then kill "$bouncer_pid" 2>/dev/null; wait "$bouncer_pid" 2>/dev/null; fi
+}
+at_exit stop_bouncer
 unset PGHOST PGPORT PGUSER PGDATABASE
 
 mkdir -p "$tmp/bouncer"
@@ -78,13 +73,11 @@ printf '"%s" ""\n' regress_pool_backend regress_pool_session >"$tmp/bouncer/user
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$tmp/bouncer"
 pgbouncer "$tmp/bouncer/pgbouncer.ini" >"$tmp/bouncer/stderr" 2>&1 &
 bouncer_pid=$!
-for _ in $(seq 50); do
-  [ -S "$tmp/bouncer/.s.PGSQL.$BOUNCER_PORT" ] && break
-  kill -0 "$bouncer_pid" 2>/dev/null || break
-  sleep 0.1
-done
+# listening, or gone (then waiting longer is pointless); bounded by wall time
+bouncer_up() { [ -S "$tmp/bouncer/.s.PGSQL.$BOUNCER_PORT" ] || ! kill -0 "$bouncer_pid" 2>/dev/null; }
+wait_for "pgbouncer to listen on $tmp/bouncer/.s.PGSQL.$BOUNCER_PORT" bouncer_up || exit 1
 if [ ! -S "$tmp/bouncer/.s.PGSQL.$BOUNCER_PORT" ]; then
-  echo "FAIL: pgbouncer did not start"; cat "$tmp/bouncer/stderr"; exit 1
+  cat "$tmp/bouncer/stderr"; echo "FAIL: pgbouncer exited at start (its output above)"; exit 1
 fi
 echo "pooler.sh: $(pgbouncer --version | head -1), psycopg $("$PY" -c 'import psycopg; print(psycopg.__version__)')"
 
