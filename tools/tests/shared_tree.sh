@@ -24,7 +24,7 @@
 #
 # Exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/cluster.sh
 
 PORT=55466 PORT_NP=55467
@@ -33,10 +33,11 @@ ok()   { echo "ok: $*"; }
 bad()  { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect() { if [ "$3" = "$2" ]; then ok "$1: $3"; else bad "$1: expected '$2', got '$3'"; fi; }
 
-tmp=$(mktemp -d /tmp/runai_tree.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_tree.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
+at_exit 'rm -rf "$tmp"'
+use_private_install "$tmp/inst" || exit 1
 cluster_start "$tmp/main" $PORT || exit 1
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 unset PGDATABASE
 S=(-h "$tmp/main" -p $PORT -U postgres)
 q() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "${S[@]}" -d "$db" "$@"; }
@@ -64,18 +65,38 @@ SQL
 # can DB SCOPE: runai.can('workloads', 'view', SCOPE) for b, in a new connection
 can() { q "$1" -c "SET ROLE regress_tree_b" -c "SELECT runai.can('workloads', 'view', '$2')"; }
 
-# The kept session: one psql on database one, fed line by line (as in standby.sh);
-# started once the database exists.
-out=""
+# The kept session: one psql fed line by line (as in standby.sh), started once its
+# database exists.  Its descriptors are kept apart: bash forgets KEPT when psql exits.
+# A session that has exited or does not answer within RUNAI_WAIT s gives an $out
+# that says so, which the next expect reports; SIGPIPE is ignored while writing to it
+# (a write to an exited psql would otherwise end this script without a word).
+out="" kept_pid="" kept_w="" kept_r=""
+kept_open() {   # kept_open DB
+  coproc KEPT { exec psql -X -q -At "${S[@]}" -d "$1" 2>&1; }
+  kept_pid=$KEPT_PID
+  exec {kept_w}>&"${KEPT[1]}" {kept_r}<&"${KEPT[0]}"
+}
+kept_close() {  # end of input: psql exits by itself
+  exec {kept_w}>&- {kept_r}<&-
+  [ -n "${KEPT[1]:-}" ] && eval "exec ${KEPT[1]}>&- ${KEPT[0]}<&-"
+  wait "$kept_pid" 2>/dev/null
+}
 kept() {
-  local line
+  local line rc wait=${RUNAI_WAIT:-180}
   out=""
-  printf '%s;\n\\echo __END__\n' "$1" >&"${KEPT[1]}"
-  while IFS= read -r -t 30 line <&"${KEPT[0]}"; do
+  trap '' PIPE
+  printf '%s;\n\\echo __END__\n' "$1" 1>&"$kept_w" 2>/dev/null; rc=$?
+  trap - PIPE
+  [ $rc -eq 0 ] || { out="(the kept session has exited)"; return 1; }
+  while :; do
+    IFS= read -r -t "$wait" line <&"$kept_r"; rc=$?
+    [ $rc -eq 0 ] || break
     [ "$line" = __END__ ] && return 0
     out+="${out:+$'\n'}$line"
   done
-  out="(no answer from the session within 30 s)"
+  if [ $rc -gt 128 ]; then out="(no answer from the kept session within $wait s; it said: $out)"
+  else out="(the kept session has exited; it said: $out$line)"; fi
+  return 1
 }
 
 echo "== two databases"
@@ -89,7 +110,7 @@ expect "database one: the tree is shared" t "$(q one -c "SELECT runai.can('workl
 expect "database two: the tree is shared" t "$(q two -c "SELECT runai.can('workloads', 'view', 'system')" -c "SELECT shared_tree FROM runai.cache_stats()" | tail -1)"
 
 echo "== a session kept open follows the changes made elsewhere"
-coproc KEPT { exec psql -X -q -At "${S[@]}" -d one 2>&1; }
+kept_open one
 kept "SET ROLE regress_tree_b"
 kept "SELECT runai.can('workloads', 'view', 'project/p1'), runai.can('workloads', 'view', 'project/p9')"
 expect "kept session, warm: p1 granted, p9 not in the tree" "t|f" "$out"
@@ -169,11 +190,12 @@ expect "kept session: answers from the new tree" "f|t" "$out"
 kept "RESET ROLE"
 kept "SELECT scopes FROM runai.cache_stats()"
 expect "kept session: the new tree has system and the new tenant" 2 "$out"
-eval "exec ${KEPT[1]}>&-"
+kept_close
 
 echo "== a server restart"
-as_owner "$PGBIN/pg_ctl" -D "$tmp/main/data" -l "$tmp/main/server.log" -w -t 60 ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} restart -m fast >/dev/null \
-  || { bad "the restart failed"; exit 1; }
+as_owner "$PGBIN/pg_ctl" -D "$tmp/main/data" -l "$tmp/main/server.log" -w -t "${PGCTL_TIMEOUT:-180}" \
+    ${PGCTL_POSTGRES:+-p "$PGCTL_POSTGRES"} restart -m fast >/dev/null \
+  || { tail -n 30 "$tmp/main/server.log"; bad "the restart failed (the end of the server's log above)"; exit 1; }
 expect "after the restart: the tree is read again (database one)" t "$(can one tenant/new)"
 expect "after the restart: the tree is read again (database two)" t "$(can two department/d2)"
 
@@ -183,11 +205,10 @@ fi
 
 echo "== without shared_preload_libraries"
 cluster_start "$tmp/nopreload" $PORT_NP "shared_preload_libraries = ''" || { bad "the cluster without preload did not start"; exit 1; }
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
 S=(-h "$tmp/nopreload" -p $PORT_NP -U postgres)
 setup np || { bad "setting up the database without preload failed"; exit 1; }
 expect "without preload: the tree is private" f "$(q np -c "SELECT runai.can('workloads', 'view', 'system')" -c "SELECT shared_tree FROM runai.cache_stats()" | tail -1)"
-coproc KEPT { exec psql -X -q -At "${S[@]}" -d np 2>&1; }
+kept_open np
 kept "SET ROLE regress_tree_b"
 kept "SELECT runai.can('workloads', 'view', 'project/p3')"
 expect "without preload, kept session: p3 not in the tree" f "$out"
@@ -199,7 +220,7 @@ expect "without preload, kept session: the rolled back scope is not seen" f "$ou
 q np -c "SELECT runai.create_scope('project', 'p3', 'P3', 'department/d1')" >/dev/null
 kept "SELECT runai.can('workloads', 'view', 'project/p3')"
 expect "without preload, kept session: the committed scope is seen at its next statement" t "$out"
-eval "exec ${KEPT[1]}>&-"
+kept_close
 
 if [ $failures -eq 0 ]; then echo "shared_tree.sh: all checks passed"; exit 0; fi
 echo "shared_tree.sh: $failures check(s) failed"
