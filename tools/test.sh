@@ -17,9 +17,11 @@
 #     server binary, so that a suite's own clusters (tools/cluster.sh, cluster_start)
 #     run this tree's build too.  A suite that uses the main cluster works in its own
 #     database and roles and drops them; one that starts clusters uses its own ports
-#     (taken: 55432 main, 55479 memcheck, 55460-55464 backup/upgrade/standby, 55480
-#     concurrency) -- sockets live in private directories, so two checkouts can run
-#     make test at once.
+#     (taken: 55432 main, 55479 memcheck, 55460-55467 backup, upgrade, standby and
+#     shared_tree, 55480 concurrency, 57230-57231 pooler) on Unix sockets in private
+#     directories, so two checkouts can run make test at once.  A server on TCP
+#     takes its ports with free_tcp_ports (tools/cluster.sh; Citus: 57100-57199;
+#     the pooler's back end tries 57240-57299 until one is free).
 #   - Pass: exit 0.  Fail: exit non-zero after printing at least one line that starts
 #     with "FAIL: " and says what failed (a wrong answer, a step that did not work, a
 #     wait that expired and what it waited for).  If a suite exits non-zero without a
@@ -34,7 +36,10 @@
 #     status.  No 'set -e': a harmless non-zero status (a grep that finds nothing, a
 #     kill of a process that has exited) would end the suite without a word; check
 #     each step that matters and say what failed.  Ignore SIGPIPE around writes to a
-#     coprocess or FIFO, whose reader may have exited.
+#     coprocess or FIFO, whose reader may have exited, and keep a coprocess's
+#     descriptors in variables of your own (bash unsets its array when it exits).
+#   - Run on its own (tools/tests/NAME.sh), a suite tests this tree's build:
+#     use_private_install (tools/cluster.sh) before its first cluster_start.
 #   - Waits for a server, a replica or a background job are bounded by wall time
 #     (wait_for in tools/cluster.sh; RUNAI_WAIT, default 180 s), never by a count of
 #     polls, and allow for a loaded machine.  No timed assertions (bench/ measures).
