@@ -17,11 +17,12 @@
 #     server binary, so that a suite's own clusters (tools/cluster.sh, cluster_start)
 #     run this tree's build too.  A suite that uses the main cluster works in its own
 #     database and roles and drops them; one that starts clusters uses its own ports
-#     (taken: 55432 main, 55479 memcheck, 55460-55467 backup, upgrade, standby and
-#     shared_tree, 55480 concurrency, 57230-57231 pooler) on Unix sockets in private
-#     directories, so two checkouts can run make test at once.  A server on TCP
-#     takes its ports with free_tcp_ports (tools/cluster.sh; Citus: 57100-57199;
-#     the pooler's back end tries 57240-57299 until one is free).
+#     (taken: 55432 main, 55479 memcheck, 55460-55468 backup, upgrade, standby,
+#     shared_tree and lockout, 55480 concurrency, 57230-57231 pooler) on Unix
+#     sockets in private directories, so two checkouts can run make test at once.
+#     A server on TCP takes its ports with free_tcp_ports (tools/cluster.sh; Citus:
+#     four of 57100-57199; the pooler's back end tries 57240-57299 until one is
+#     free).
 #   - Pass: exit 0.  Fail: exit non-zero after printing at least one line that starts
 #     with "FAIL: " and says what failed (a wrong answer, a step that did not work, a
 #     wait that expired and what it waited for).  If a suite exits non-zero without a

@@ -4,7 +4,7 @@
 # failures.
 #
 # runai.lockout_entries is fixed at server start, so this starts its own cluster
-# (port 55466) with a table of 20 entries and runai.lockout_duration = 8s, and:
+# (port 55468) with a table of 20 entries and runai.lockout_duration = 8s, and:
 #   - the attack: 4 wrong passwords for a victim, then 5 failed sign-ins on each of
 #     100 made-up emails (5 times the table), then one more made-up email per
 #     guess; the victim's fifth failure still locks it and its right password is
@@ -23,31 +23,28 @@
 #     new emails are counted again, and the right passwords sign in.
 # Exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || { echo "FAIL: cannot change to the top of the tree"; exit 1; }
 . tools/cluster.sh
 
-PORT=55466 DB=runai_lockout ENTRIES=20 WINDOW=8
+PORT=55468 DB=runai_lockout ENTRIES=20 WINDOW=8
 failures=0
 ok()  { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # expect WHAT EXPECTED GOT
 expect() { if [ "$3" = "$2" ]; then ok "$1: $3"; else bad "$1: expected '$2', got '$3'"; fi; }
 
-tmp=$(mktemp -d /tmp/runai_lockout.XXXXXX)
+tmp=$(mktemp -d /tmp/runai_lockout.XXXXXX) || { bad "cannot create a temporary directory"; exit 1; }
 chmod 755 "$tmp"
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 # Run alone (not from make test), the server runs this tree's build, not the system's.
-if [ -z "${RUNAI_PRIVATE_ROOT:-}" ]; then
-  private_install "$tmp/inst" || { echo "FAIL: installing into a private copy of the server failed"; exit 1; }
-fi
+use_private_install "$tmp/inst" || exit 1
 cluster_start "$tmp/pg" $PORT "runai.lockout_entries = $ENTRIES" "runai.lockout_duration = '${WINDOW}s'" \
-  || { echo "FAIL: the cluster did not start"; exit 1; }
-trap 'cluster_stop_all; rm -rf "$tmp"' EXIT   # cluster_start armed its own trap
+  || { bad "the cluster did not start"; exit 1; }
 export PGDATABASE=$DB
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
-q -d postgres -c "CREATE DATABASE $DB" || exit 1
-q <<'SQL' || { echo "FAIL: setup"; exit 1; }
+q -d postgres -c "CREATE DATABASE $DB" || { bad "CREATE DATABASE $DB failed"; exit 1; }
+q <<'SQL' || { bad "setting up the accounts, the attacker's role and statuses() failed (psql's error above)"; exit 1; }
 CREATE EXTENSION runai_rbac;
 INSERT INTO runai_internal.users (email, type, password_hash, created_by) VALUES
   ('victim@x.io', 'local', runai_internal.password_hash('victim-password'), 'test'),
@@ -129,7 +126,7 @@ if grep -E 'PANIC|TRAP:|terminated by signal' "$tmp/pg/server.log"; then
   bad "the server log reports a crash"
 fi
 if [ $failures -ne 0 ]; then
-  echo "lockout.sh: $failures failures"
+  echo "lockout.sh: $failures check(s) failed"
   exit 1
 fi
 echo "lockout.sh: all checks passed"
