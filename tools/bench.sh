@@ -151,6 +151,7 @@ setup() {
   $MAKE -s all >/dev/null || { echo "runai_rbac: build failed" >&2; exit 1; }
   tmp=$(mktemp -d /tmp/runai_rbac_bench.XXXXXX)
   chmod 755 "$tmp"
+  at_exit 'rm -rf "$tmp"'
   private_install "$tmp/inst" || { echo "runai_rbac: installing into a private copy of the server failed" >&2; exit 1; }
   mkdir -p "$tmp/q" "$tmp/log"
   chmod 777 "$tmp/log"
@@ -424,27 +425,30 @@ section_views() {
 
 # section_citus (skipped with BENCH_CITUS=0, or when Citus cannot be had): on a
 # throwaway Citus cluster (a coordinator and two workers on ports BENCH_CITUS_PORT..
-# +2, from the same private installation), the researcher's SELECT count(*) on
+# +2, by default three free ports of 57100-57199 claimed with free_tcp_ports, as the
+# Citus suite does; from the same private installation), the researcher's SELECT count(*) on
 # 1,000,000 rows of runai.workloads distributed by project
 # (bench/generate_citus.sql) against the same count on the unprotected distributed
 # copy with its 10 projects written out, medians of interleaved pgbench runs
 # through the coordinator as in mix(), and the tasks Citus sends for each (EXPLAIN).
 section_citus() {
-  local cport=${BENCH_CITUS_PORT:-57120} why list i k
+  local cport=${BENCH_CITUS_PORT:-} why list i k
   if [ "${BENCH_CITUS:-1}" = 0 ]; then echo "== Citus: skipped (BENCH_CITUS=0)"; return 0; fi
-  # tools/citus_cluster.sh sources tools/cluster.sh again, and cluster_start exports
-  # the new server's PGHOST and PGPORT: both are put back for the rest of the script
-  local saved_clusters=("${CLUSTERS[@]}") saved_env=("$PGHOST" "$PGPORT")
+  # cluster_start exports the new server's PGHOST and PGPORT: both are put back for
+  # the rest of the script
+  local saved_env=("$PGHOST" "$PGPORT")
   . tools/citus_cluster.sh
-  CLUSTERS=("${saved_clusters[@]}")
   if ! why=$(citus_available 2>"$tmp/ensure-citus.log"); then
     echo "== Citus: skipped: ${why:-tools/ensure-citus.sh failed}"; return 0
   fi
   echo "== Citus: a coordinator and two workers, 1,000,000 workloads distributed by project"
   private_install_citus "$RUNAI_PRIVATE_ROOT" || { echo "runai_rbac: adding Citus to the private installation failed" >&2; exit 1; }
+  if [ -z "$cport" ]; then
+    free_tcp_ports 57100 57199 3 >&2 || exit 1
+    cport=$TCP_PORT
+  fi
   citus_cluster_start "$tmp/citus" "$cport" 2 "$DB" "shared_buffers = '512MB'" "jit = off" \
     "autovacuum = off" "max_wal_size = '4GB'" >/dev/null || { echo "runai_rbac: the Citus cluster did not start" >&2; exit 1; }
-  trap 'cluster_stop_all; rm -rf "$tmp"' EXIT
   export PGHOST=${saved_env[0]} PGPORT=${saved_env[1]}
   local cq=(psql -X -q -At -v ON_ERROR_STOP=1 -h "${CITUS_NODES[0]}" -p "${CITUS_PORTS[0]}" -d "$DB")
   local gen_start=$(date +%s)

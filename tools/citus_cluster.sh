@@ -1,8 +1,9 @@
 # Throwaway Citus clusters: a coordinator and workers, each a cluster of
 # tools/cluster.sh listening on loopback TCP (127.0.0.1) and on a Unix socket in its
 # own directory, with shared_preload_libraries = 'citus,runai_rbac'.  Source this
-# file (it sources tools/cluster.sh); the clusters are stopped by the trap that
-# cluster_start arms, through pg_ctl and each server's own postmaster.pid.
+# file (it sources tools/cluster.sh); the clusters are stopped at exit by the
+# cleanup cluster_start registers with at_exit, through pg_ctl and each server's own
+# postmaster.pid.
 #
 #   citus_available              is Citus installed, or can it be built?  Prints the
 #                                reason on stdout when not (tools/ensure-citus.sh).
@@ -14,13 +15,14 @@
 #                                the coordinator in the metadata (citus_set_coordinator_host),
 #                                the workers added with their metadata synced.
 #
-# Like cluster_start, citus_cluster_start arms the EXIT trap that stops the clusters:
-# a caller that needs more in its trap sets it afterwards.
+# A caller's own cleanups go through at_exit too, never 'trap ... EXIT'.
 #
 # After citus_cluster_start: CITUS_NODES holds the nodes' directories (coordinator
 # first), CITUS_PORTS their ports, CITUS_DB the database; citus_psql N [psql args]
 # runs psql on node N (0 = coordinator) as postgres, unaligned and quiet, stopping at
-# the first error.  Ports must be in 57100-57199 (the project's range for TCP).
+# the first error.  Ports must be in 57100-57199 (the project's range for TCP);
+# take them with free_tcp_ports (tools/cluster.sh), since another checkout's tests
+# may be using some.
 
 CITUS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$CITUS_LIB_DIR/cluster.sh"

@@ -11,8 +11,13 @@
 # RUNAI_WAIT is how long wait_for waits (default 180 s).
 
 PGBIN=${PGBIN:-$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)}
-CLUSTERS=()
-AT_EXIT=()
+# Sourced again (tools/citus_cluster.sh sources it; a script may have already), it
+# keeps the clusters and the cleanups registered so far.
+if [ -z "${_RUNAI_CLUSTER_SH:-}" ]; then
+  _RUNAI_CLUSTER_SH=1
+  CLUSTERS=()
+  AT_EXIT=()
+fi
 
 # at_exit COMMAND: runs COMMAND (eval'd) when the script exits, however it exits (exit,
 # end of script, a signal); commands run in reverse order of registration.  Use it
