@@ -220,6 +220,17 @@ rbac_decision_publish(Oid role, const RbacGrants *g, uint64 version)
 }
 
 /* See decision.h. */
+void
+rbac_decision_clear(void)
+{
+	if (decision_value == NULL || decision_value[0] == '\0' || IsInParallelMode() ||
+		IsParallelWorker() || !IsTransactionState())
+		return;
+	(void) set_config_option(DECISION_GUC, "", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, ERROR, false);
+}
+
+/* See decision.h. */
 bool
 rbac_decision_worker(Oid role, RbacGrants **g)
 {

@@ -28,6 +28,14 @@ extern void rbac_decision_init(void);
 extern void rbac_decision_publish(Oid role, const RbacGrants *g, uint64 version);
 
 /*
+ * Leader: no state for the workers of the statement about to start, which the
+ * executor does not start (a utility statement: a parallel CREATE INDEX runs
+ * index expressions in workers); they find their subject themselves rather than
+ * take an earlier statement's.
+ */
+extern void rbac_decision_clear(void);
+
+/*
  * Worker: the leader's judgement for database role `role`: true, with *g the
  * leader's grants (NULL: nobody), when the leader passed one for this statement
  * and this role; false when the worker must find its subject itself.

@@ -22,6 +22,8 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
 
 #include "decision.h"
 #include "forward.h"
@@ -41,6 +43,7 @@ static struct
 static int	next_capture = 0;
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
 
 static struct
 {
@@ -164,12 +167,36 @@ identity_executor_start(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
+/*
+ * ProcessUtility hook: a utility statement may start parallel workers without the
+ * executor (a parallel CREATE INDEX, REINDEX or ALTER TABLE runs index expressions
+ * and predicates in them), and they receive the decision state an earlier
+ * statement of the transaction published -- for a subject that may have been
+ * dropped since.  Cleared first, so that they find their subject themselves.
+ */
+static void
+identity_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						 ProcessUtilityContext context, ParamListInfo params,
+						 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (!IsA(pstmt->utilityStmt, TransactionStmt))
+		rbac_decision_clear();
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+							 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
 /* See identity.h. */
 void
 rbac_identity_init(void)
 {
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = identity_executor_start;
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = identity_process_utility;
 }
 
 /* See identity.h. */

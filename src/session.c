@@ -51,7 +51,9 @@
  * Parallel workers receive the GUC's value, not owned_from, so the leader never
  * hands them a disowned value: an ExecutorStart hook clears a disowned value from
  * the GUC (and reports an expired or ended session) before a statement that needs
- * parallel mode starts, i.e. before any worker is launched.  Nothing can disown
+ * parallel mode starts, i.e. before any worker is launched, and a ProcessUtility
+ * hook clears it before a utility statement (a parallel CREATE INDEX starts
+ * workers without the executor).  Nothing can disown
  * the value while workers run: authenticate and clear_subject are refused in
  * parallel mode, and subtransactions (which could catch their error) are too.
  * Workers judge expiry by the leader's statement start, as the leader did; only a
@@ -562,7 +564,8 @@ session_drop(void)
  */
 
 /*
- * ProcessUtility hook: DISCARD ALL drops the token subject once it has succeeded
+ * ProcessUtility hook: a disowned value is cleared before the statement runs
+ * (below), and DISCARD ALL drops the token subject once it has succeeded
  * (disowned too, so that nothing brings it back).
  */
 static void
@@ -573,6 +576,15 @@ session_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		discard_all = IsA(parsetree, DiscardStmt) &&
 		((DiscardStmt *) parsetree)->target == DISCARD_ALL;
+
+	/*
+	 * A utility statement may start parallel workers without the executor (a
+	 * parallel CREATE INDEX runs index expressions in them): as before a
+	 * parallel query, a disowned value is cleared from the setting they receive.
+	 */
+	if (cur != NULL && !session_owned(cur) && !IsA(parsetree, TransactionStmt) &&
+		!IsInParallelMode() && !IsParallelWorker() && IsTransactionState())
+		session_set("", GUC_ACTION_SET, false, 0);
 
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,

@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS runai_rbac;
 SET LOCAL client_min_messages = warning;
 
-SELECT plan(113);
+SELECT plan(120);
 
 -- pgTAP keeps its state in temporary tables: let the test roles write them.
 DO $$
@@ -413,6 +413,53 @@ SELECT runai.sign_out();
 SELECT ok(r[1] > 0 AND r[2] = 0, 'after sign-out no parallel worker has a subject: ' || r::text)
   FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
                                WHERE runai.current_subject() IS NOT NULL$$) r;
+-- Parallel workers started outside the executor: a parallel CREATE INDEX runs the
+-- index expression in workers that receive the leader's settings too.  They must
+-- not act for a token subject the leader no longer has -- one disowned by a failed
+-- authenticate and brought back into the setting by a rollback, or one handed to
+-- an earlier parallel statement of the transaction and dropped since.  The index
+-- expression raises, in a worker only, the subject the worker sees (the leader of
+-- a btree build scans too, so the table is large enough for the workers to get
+-- rows).
+RESET ROLE;
+INSERT INTO tok SELECT 'alice3', runai_internal.new_session('user', 'alice@x.io', id, NULL) FROM runai_internal.users WHERE email = 'alice@x.io';
+CREATE FUNCTION public.regress_worker_subject(g integer) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF pg_backend_pid() <> current_setting('regress.leader')::integer THEN
+    RAISE EXCEPTION 'worker subject %, can create users %', coalesce(runai.current_subject(), 'nobody'),
+      runai.can('users', 'create', 'system');
+  END IF;
+  RETURN g;
+END
+$$;
+SET LOCAL ROLE regress_attacker;
+CREATE TABLE public.regress_parallel_owned WITH (parallel_workers = 2) AS
+  SELECT g FROM generate_series(1, 200000) g;
+SELECT set_config('regress.leader', pg_backend_pid()::text, true) IS NOT NULL AS leader;
+SET LOCAL max_parallel_maintenance_workers = 2;
+SET LOCAL maintenance_work_mem = '128MB';
+SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice3')) IS NOT NULL AS alice3;
+SELECT throws_ok($$CREATE INDEX ON public.regress_parallel_owned (public.regress_worker_subject(g))$$,
+                 'P0001', 'worker subject user:alice@x.io, can create users t',
+                 'the workers of a parallel CREATE INDEX act for the token subject (the control)');
+SAVEPOINT parallel_index;
+SELECT throws_ok($$SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'expired'))$$, '28000',
+                 'invalid or expired token', 'a failed authenticate');
+ROLLBACK TO SAVEPOINT parallel_index;
+SELECT is(runai.current_subject(), NULL, 'the leader has no token subject after it');
+SELECT throws_ok($$CREATE INDEX ON public.regress_parallel_owned (public.regress_worker_subject(g))$$,
+                 'P0001', 'worker subject nobody, can create users f',
+                 'nor have the workers of a parallel CREATE INDEX, though the rollback restored the setting');
+SELECT runai.authenticate((SELECT token FROM tok WHERE who = 'alice3')) IS NOT NULL AS alice3;
+SELECT ok(r[1] > 0 AND r[2] = 50000, 'a parallel statement for the token subject: ' || r::text)
+  FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
+                               WHERE runai.current_subject() = 'user:alice@x.io'$$) r;
+SELECT ok(runai.clear_subject(), 'then clear_subject');
+SELECT throws_ok($$CREATE INDEX ON public.regress_parallel_owned (public.regress_worker_subject(g))$$,
+                 'P0001', 'worker subject nobody, can create users f',
+                 'the workers of a later parallel CREATE INDEX do not take the earlier statement''s subject');
+RESET ROLE;
 SET LOCAL ROLE regress_attack_bound;
 SELECT ok(r[1] > 0 AND r[2] = 50000, 'parallel workers see the binding of the current role: ' || r::text)
   FROM pg_temp.parallel_rows($$SELECT g FROM public.regress_parallel
