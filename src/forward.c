@@ -22,8 +22,9 @@
  * remote blocks open is an error rather than a stale subject there.
  *
  * Executing node.  runai.forwarded_subject is an ordinary setting (Citus sets it
- * as the client's role); its check hook only parses it and records when it
- * arrived, and the subject is verified lazily, at the first check that asks for
+ * as the client's role); its check hook only parses it and its assign hook records
+ * when and in which transaction it arrived (a value set in an earlier transaction,
+ * with SET rather than SET LOCAL, is no subject), and the subject is verified lazily, at the first check that asks for
  * it, once the distributed transaction id is assigned.  The verdict holds for the
  * transaction and the role; the session row is read again after an invalidation
  * of the sessions table (a sign-out on the coordinator reaches an open transaction
@@ -235,6 +236,7 @@ proof_redact(const char *s)
 static char *forward_guc_value = NULL;
 static const ForwardProof *proof = NULL;	/* the setting's extra */
 static TimestampTz proof_arrived = 0;
+static LocalTransactionId proof_lxid = InvalidLocalTransactionId;	/* ... in this transaction */
 
 static uint64 version = 1;
 static bool checked = false;	/* a verdict exists for proof, lxid and role */
@@ -286,6 +288,7 @@ forward_assign_hook(const char *newval, void *extra)
 
 	proof = (const ForwardProof *) extra;
 	proof_arrived = GetCurrentStatementStartTimestamp();
+	proof_lxid = MyProc != NULL ? MyProc->lxid : InvalidLocalTransactionId;
 	checked = false;
 	verified = false;
 	version++;
@@ -391,6 +394,17 @@ verify(const char **why)
 		(void) rbac_citus_forwarding(why);
 		if (*why == NULL)
 			*why = "Citus's distributed transaction id could not be read";
+		return false;
+	}
+	/*
+	 * Set in this transaction: the initiator sends SET LOCAL.  A value set for the
+	 * session (SET) would stay after its transaction, with the time it arrived,
+	 * and a client joining the same distributed transaction id again later would
+	 * get the subject back, past runai.forwarded_subject_max_age.
+	 */
+	if (proof_lxid != MyProc->lxid)
+	{
+		*why = "it was set in an earlier transaction";
 		return false;
 	}
 	if (dtx.number == 0 || dtx.originator)

@@ -25,7 +25,8 @@
 #   - a revoke and the end of a token session committed on the coordinator are seen
 #     at the next statement of an open transaction on a worker;
 #   - forwarding: a value set by hand, a proof for another role, for another
-#     distributed transaction, an old one or one of an ended session gives no
+#     distributed transaction, set for the session in an earlier transaction, an
+#     old one or one of an ended session gives no
 #     subject (a forged proof with the right key, role and transaction shows the test
 #     can tell); proofs are masked in the workers' logs and pg_stat_activity;
 #   - the randomized comparison (tools/tests/citus_compare.py): subjects of every kind
@@ -397,6 +398,15 @@ expect "a value with a made-up HMAC" nobody "$(try regress_citus_app 7 424242 "$
 expect_state "a malformed value" 22023 "$(qv 1 -c "SET runai.forwarded_subject TO 'user:sso@acme.io'")"
 expect_state "the value cannot be read by the client role" 42501 \
   "$(qv 1 -c "SET ROLE regress_citus_app" -c "SHOW runai.forwarded_subject")"
+# a proof set for the session (SET, not SET LOCAL) would outlive its transaction:
+# joining the same distributed transaction id again later must not bring it back
+good2=$(proof regress_citus_app 7 424246 "$dtx_us" "$dtx_us")
+expect "a proof set for the session: in its transaction (the control), then in the next one of the same id" "user:sso@acme.io nobody" \
+  "$(q 1 -c "SET ROLE regress_citus_app" \
+        -c "BEGIN" -c "SELECT assign_distributed_transaction_id(7, 424246, '$now_s')" -c "SET runai.forwarded_subject TO '$good2'" \
+        -c "SELECT coalesce(runai.current_subject(), 'nobody')" -c "COMMIT" \
+        -c "BEGIN" -c "SELECT assign_distributed_transaction_id(7, 424246, '$now_s')" \
+        -c "SELECT coalesce(runai.current_subject(), 'nobody')" -c "COMMIT" 2>&1 | grep -E '^(nobody|user:|app:|ERROR)' | paste -sd' ')"
 sid=$(q 0 -c "SELECT max(id) FROM runai_internal.sessions WHERE subject = 'sso@acme.io'")
 ended=$(proof regress_citus_app 7 424245 "$dtx_us" "$dtx_us" "$sid")
 q 0 -c "DELETE FROM runai_internal.sessions WHERE id = $sid" >/dev/null
