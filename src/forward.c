@@ -19,7 +19,12 @@
  * transaction sends a new one now and then.  What was last sent is remembered per
  * transaction; a subtransaction's abort forgets it (the remote blocks roll the
  * setting back), and a changed subject inside a running statement that may have
- * remote blocks open is an error rather than a stale subject there.
+ * remote blocks open is an error rather than a stale subject there.  Statements
+ * that touch no protected Citus table still run shard queries in those blocks:
+ * before each statement of the client, and before a nested one on a Citus table
+ * outside runai_internal, a subject sent that this backend no longer has (a failed
+ * authenticate, clear_subject, another token or role) is taken back with an empty
+ * value.
  *
  * Executing node.  runai.forwarded_subject is an ordinary setting (Citus sets it
  * as the client's role); its check hook only parses it and its assign hook records
@@ -586,20 +591,45 @@ protected_citus_table(Oid relid)
 	return rls && is_citus_table(relid);
 }
 
-/* Does the statement read or write a Citus table with row-level security? */
-static bool
-touches_protected_citus_table(PlannedStmt *pstmt)
+/* What a statement asks of forward_statement. */
+typedef enum ForwardNeed
+{
+	FORWARD_NONE,				/* nothing */
+	FORWARD_TAKE_BACK,			/* take back a subject sent that no longer holds */
+	FORWARD_PROTECTED			/* forward the current subject */
+} ForwardNeed;
+
+/*
+ * What a statement about to start needs: FORWARD_PROTECTED if it reads or writes
+ * a Citus table with row-level security.  Otherwise its shard queries (of other
+ * Citus tables) still run in the remote blocks of the transaction, where what
+ * they call -- checks, functions, shards read by name -- is judged with the
+ * subject sent last: FORWARD_TAKE_BACK for a statement of the client (nesting 0)
+ * and for one that reads or writes a Citus table outside runai_internal (the
+ * extension's own statements, e.g. sign_out's, only touch the catalog there).
+ */
+static ForwardNeed
+statement_need(PlannedStmt *pstmt)
 {
 	ListCell   *lc;
+	bool		other = nesting == 0;
 
 	foreach(lc, pstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		if (rte->rtekind == RTE_RELATION && protected_citus_table(rte->relid))
-			return true;
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if (protected_citus_table(rte->relid))
+			return FORWARD_PROTECTED;
+		if (!other && is_citus_table(rte->relid))
+		{
+			char	   *nsp = get_namespace_name(get_rel_namespace(rte->relid));
+
+			other = nsp == NULL || strcmp(nsp, "runai_internal") != 0;
+		}
 	}
-	return false;
+	return other ? FORWARD_TAKE_BACK : FORWARD_NONE;
 }
 
 /* Makes sure Citus will send value to the blocks it opens (and, send_now, to open ones). */
@@ -615,9 +645,12 @@ send_value(const char *value, bool send_now)
 /*
  * Before a statement that touches a protected Citus table starts: the proof of
  * the current token subject, or the end of one sent before (see the file header).
+ * Before another statement (FORWARD_TAKE_BACK): the end of a subject sent before
+ * that this backend no longer has (a failed authenticate, clear_subject, another
+ * token or role), so that no shard query runs with it.
  */
 static void
-forward_statement(bool protected_citus)
+forward_statement(ForwardNeed need)
 {
 	int64		session_id;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
@@ -627,9 +660,14 @@ forward_statement(bool protected_citus)
 	const char *why = NULL;
 	RbacCitusDtx dtx;
 
-	if (!protected_citus)
+	if (need == FORWARD_NONE)
 		return;
+	if (need == FORWARD_TAKE_BACK && sent_known && sent_value[0] == '\0')
+		return;					/* nothing was sent */
 	token = rbac_session_token(&session_id, digest);
+	if (need == FORWARD_TAKE_BACK && token && sent_known && sent_role == GetUserId() &&
+		sent_proof.session_id == session_id)
+		return;					/* what was sent still holds */
 	if (!token && sent_known && sent_value[0] == '\0')
 		return;					/* nothing to send, nothing to take back */
 	if (!rbac_citus_forwarding(&why))
@@ -651,7 +689,7 @@ forward_statement(bool protected_citus)
 		return;
 
 	was_coordinated = rbac_citus_in_coordinated_transaction();
-	if (token)
+	if (token && need == FORWARD_PROTECTED)
 	{
 		ForwardProof p;
 		TimestampTz now = GetCurrentTimestamp();
@@ -703,7 +741,7 @@ static void
 forward_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	if (IsTransactionState() && !IsParallelWorker())
-		forward_statement(touches_protected_citus_table(queryDesc->plannedstmt));
+		forward_statement(statement_need(queryDesc->plannedstmt));
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
 	else
@@ -754,7 +792,9 @@ static ProcessUtility_hook_type prev_process_utility = NULL;
 /*
  * ProcessUtility hook: COPY of a protected Citus table TO a file or the client
  * runs shard queries without the executor (Citus copies each shard), so its
- * forwarding is done here, before Citus starts it.
+ * forwarding is done here, before Citus starts it; before any other statement of
+ * the client (DDL runs on the shards, in the remote blocks), a subject sent that
+ * no longer holds is taken back.
  */
 static void
 forward_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
@@ -763,13 +803,14 @@ forward_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	if (IsA(parsetree, CopyStmt) && !((CopyStmt *) parsetree)->is_from &&
-		((CopyStmt *) parsetree)->relation != NULL && IsTransactionState() && !IsParallelWorker())
-	{
-		Oid			relid = RangeVarGetRelid(((CopyStmt *) parsetree)->relation, NoLock, true);
-
-		forward_statement(protected_citus_table(relid));
-	}
+	if (!IsTransactionState() || IsParallelWorker() || IsA(parsetree, TransactionStmt))
+		;
+	else if (IsA(parsetree, CopyStmt) && !((CopyStmt *) parsetree)->is_from &&
+			 ((CopyStmt *) parsetree)->relation != NULL &&
+			 protected_citus_table(RangeVarGetRelid(((CopyStmt *) parsetree)->relation, NoLock, true)))
+		forward_statement(FORWARD_PROTECTED);
+	else if (nesting == 0)
+		forward_statement(FORWARD_TAKE_BACK);	/* e.g. DDL run on the shards */
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 	else

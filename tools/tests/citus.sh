@@ -28,7 +28,11 @@
 #     distributed transaction, set for the session in an earlier transaction, an
 #     old one or one of an ended session gives no
 #     subject (a forged proof with the right key, role and transaction shows the test
-#     can tell); proofs are masked in the workers' logs and pg_stat_activity;
+#     can tell); proofs are masked in the workers' logs and pg_stat_activity; a
+#     subject the coordinator's backend no longer has (a failed authenticate caught
+#     by a savepoint, clear_subject) is taken back from the remote blocks also for
+#     the shard queries of a table that is not protected, and inside a function
+#     that changes it they are an error;
 #   - the randomized comparison (tools/tests/citus_compare.py): subjects of every kind
 #     run the same random SELECT, INSERT, UPDATE and DELETE on one server and on the
 #     cluster (router and multi-shard, through the coordinator and on the workers)
@@ -432,6 +436,68 @@ logged=$(cat "${CITUS_NODES[1]}/server.log" "${CITUS_NODES[2]}/server.log" | gre
 leaked=$(cat "${CITUS_NODES[1]}/server.log" "${CITUS_NODES[2]}/server.log" | grep -cE "v1:[0-9]+:[0-9-]+:[0-9]+:")
 if [ "$logged" -gt 0 ] && [ "$leaked" = 0 ]; then ok "the workers' logs show $logged statements with the proof masked, none in clear"
 else bad "the workers' logs: $logged masked, $leaked in clear"; fi
+
+# A subject this backend no longer has is taken back from the remote blocks of the
+# transaction, also for statements on tables that are not protected: their shard
+# queries run in the same blocks, and what they call there is judged with the
+# subject sent last.
+q 0 >/dev/null <<'SQL' || bad "creating the table that is not protected"
+SET client_min_messages = warning;
+CREATE TABLE public.plain (id integer PRIMARY KEY);
+SELECT create_distributed_table('public.plain', 'id', shard_count => 4);
+INSERT INTO public.plain SELECT generate_series(1, 20);
+GRANT SELECT ON public.plain TO regress_citus_app;
+CREATE FUNCTION public.regress_subject_on_shards() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM runai.authenticate('rbt_' || repeat('A', 43), true);
+  EXCEPTION WHEN invalid_authorization_specification THEN NULL;
+  END;
+  RETURN (SELECT string_agg(DISTINCT coalesce(runai.current_subject(), 'nobody'), ',') FROM public.plain);
+END $$;
+SQL
+onshards="SELECT 'shards ' || string_agg(DISTINCT coalesce(runai.current_subject(), 'nobody'), ',') || '/' || bool_or(runai.can('workloads', 'view', 'project/p2')) FROM plain"
+take_back() { q 0 -v ON_ERROR_STOP=0 -v VERBOSITY=verbose 2>&1 | grep -vE '^(DETAIL|HINT|CONTEXT|LOCATION|PL/pgSQL|SQL statement|$)' | sed -n 's/^ERROR:  \([0-9A-Z]*\):.*/\1/;p' | paste -sd'|'; }
+expect "a table not protected, after a protected one in the transaction: its shard queries see the token subject (the control)" \
+  "t|shards user:sso@acme.io/true" \
+  "$(take_back <<SQL
+SET ROLE regress_citus_app; BEGIN; SELECT FROM runai.authenticate('$tok', true);
+SELECT count(*) > 0 FROM jobs;
+$onshards;
+COMMIT;
+SQL
+)"
+expect "  ... after a failed authenticate caught by a savepoint: the coordinator, then the shard queries of that table, then the protected one" \
+  "t|28000|nobody|shards nobody/false|f" \
+  "$(take_back <<SQL
+SET ROLE regress_citus_app; BEGIN; SELECT FROM runai.authenticate('$tok', true);
+SELECT count(*) > 0 FROM jobs;
+SAVEPOINT s;
+SELECT runai.authenticate('rbt_' || repeat('A', 43), true);
+ROLLBACK TO SAVEPOINT s;
+SELECT coalesce(runai.current_subject(), 'nobody');
+$onshards;
+SELECT count(*) > 0 FROM jobs;
+COMMIT;
+SQL
+)"
+expect "  ... after clear_subject" "t|t|shards nobody/false" \
+  "$(take_back <<SQL
+SET ROLE regress_citus_app; BEGIN; SELECT FROM runai.authenticate('$tok', true);
+SELECT count(*) > 0 FROM jobs;
+SELECT runai.clear_subject();
+$onshards;
+COMMIT;
+SQL
+)"
+expect "  ... inside a function, after a failed authenticate it caught: an error, not the subject" "t|0A000" \
+  "$(take_back <<SQL
+SET ROLE regress_citus_app; BEGIN; SELECT FROM runai.authenticate('$tok', true);
+SELECT count(*) > 0 FROM jobs;
+SELECT public.regress_subject_on_shards();
+ROLLBACK;
+SQL
+)"
 
 # ---------------------------------------------------------------------------
 echo "== routing: a narrow subject's query goes to the shards of its scopes"
