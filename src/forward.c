@@ -516,6 +516,7 @@ static bool sent_known = true;
 static char sent_value[PROOF_MAX_LEN] = "";
 static Oid	sent_role = InvalidOid;
 static ForwardProof sent_proof;
+static bool sent_any = false;	/* a subject was sent in this transaction */
 static bool warned = false;
 
 /* Citus tables with row-level security seen by this backend: relid -> is one. */
@@ -662,8 +663,8 @@ forward_statement(ForwardNeed need)
 
 	if (need == FORWARD_NONE)
 		return;
-	if (need == FORWARD_TAKE_BACK && sent_known && sent_value[0] == '\0')
-		return;					/* nothing was sent */
+	if (need == FORWARD_TAKE_BACK && (!sent_any || (sent_known && sent_value[0] == '\0')))
+		return;					/* nothing was sent, or it was taken back */
 	token = rbac_session_token(&session_id, digest);
 	if (need == FORWARD_TAKE_BACK && token && sent_known && sent_role == GetUserId() &&
 		sent_proof.session_id == session_id)
@@ -731,6 +732,7 @@ forward_statement(ForwardNeed need)
 				 errdetail("runai_rbac sends the token subject to the Citus workers before a query starts; connections that this statement has opened already cannot get the change."),
 				 errhint("Change the subject (runai.authenticate, runai.sign_out, SET ROLE) in a statement of its own.")));
 	send_value(desired, was_coordinated);
+	sent_any |= desired[0] != '\0';
 	strlcpy(sent_value, desired, sizeof(sent_value));
 	sent_role = GetUserId();
 	sent_known = true;
@@ -826,6 +828,7 @@ forward_xact_callback(XactEvent event, void *arg)
 		event == XACT_EVENT_PREPARE)
 	{
 		sent_known = true;
+		sent_any = false;
 		sent_value[0] = '\0';
 		sent_role = InvalidOid;
 		nesting = 0;
