@@ -162,6 +162,19 @@ rbac_dispatch(PG_FUNCTION_ARGS)
 	actor.db_role = GetUserId();
 	actor.superuser = superuser_arg(actor.db_role);
 	g = rbac_current_grants(&kind, &name);
+
+	/*
+	 * A forwarded subject judges the rows of shard queries, nothing else: no
+	 * shard query changes the catalog, and whoever replays a proof it read must
+	 * not be able to act for its subject through the API.
+	 */
+	if (dp->writes && g != NULL && rbac_identity_forwarded())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s cannot act for a token subject forwarded from another Citus node",
+						format_procedure(fcinfo->flinfo->fn_oid)),
+				 errdetail("A token subject reaches the node that runs a shard query only to judge its rows; changes and sign-ins need the connection's own subject."),
+				 errhint("Call runai.authenticate(token) on the coordinator, or use a database role bound to the user.")));
 	if (g != NULL)
 	{
 		actor.has_subject = true;

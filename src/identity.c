@@ -200,6 +200,16 @@ rbac_identity_init(void)
 }
 
 /* See identity.h. */
+bool
+rbac_identity_forwarded(void)
+{
+	RbacSubjectKind k;
+	const char *n;
+
+	return !IsParallelWorker() && !rbac_session_subject(&k, &n) && rbac_forward_subject(&k, &n);
+}
+
+/* See identity.h. */
 uint64
 rbac_identity_version(void)
 {

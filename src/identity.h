@@ -37,6 +37,12 @@ extern RbacGrants *rbac_statement_grants(void);
 extern void rbac_identity_init(void);
 
 /*
+ * Is the current subject one forwarded from another Citus node (forward.h), i.e.
+ * neither this connection's token subject nor its role's binding?
+ */
+extern bool rbac_identity_forwarded(void);
+
+/*
  * Changes whenever the token subject or the forwarded subject changes: what a
  * memo of the current subject keys on, with the cache generation and the role.
  */

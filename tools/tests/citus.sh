@@ -28,7 +28,8 @@
 #     distributed transaction, set for the session in an earlier transaction, an
 #     old one or one of an ended session gives no
 #     subject (a forged proof with the right key, role and transaction shows the test
-#     can tell); proofs are masked in the workers' logs and pg_stat_activity; a
+#     can tell); a proof accepted on the coordinator answers checks but changes
+#     nothing in the catalog; proofs are masked in the workers' logs and pg_stat_activity; a
 #     subject the coordinator's backend no longer has (a failed authenticate caught
 #     by a savepoint, clear_subject) is taken back from the remote blocks also for
 #     the shard queries of a table that is not protected, and inside a function
@@ -389,6 +390,18 @@ try() {  # try ROLE NODE NUMBER DTXTEXT VALUE: the subject a client session gets
 good=$(proof regress_citus_app 7 424242 "$dtx_us" "$dtx_us")
 expect "a proof with the session's key, the role, the transaction and the time (the control)" "user:sso@acme.io" \
   "$(try regress_citus_app 7 424242 "$now_s" "$good")"
+# A proof accepted by the coordinator's copy (an administrator's, made the same
+# way): it answers the checks of the shard queries there, but whoever replays a
+# proof must not change the catalog with it.
+adminsid=$(q 0 -c "SELECT runai_internal.new_session('user', 'admin@acme.io', id, NULL) IS NOT NULL FROM runai_internal.users WHERE email = 'admin@acme.io'" >/dev/null
+           q 0 -c "SELECT max(id) FROM runai_internal.sessions WHERE subject = 'admin@acme.io'")
+adminproof=$(proof regress_citus_app 7 424249 "$dtx_us" "$dtx_us" "$adminsid")
+out=$(qv 0 -c "SET ROLE regress_citus_app" -c "BEGIN" -c "SELECT assign_distributed_transaction_id(7, 424249, '$now_s')" \
+         -c "SET LOCAL runai.forwarded_subject TO '$adminproof'" -c "SELECT runai.current_subject(), runai.can('users', 'create', 'system')" \
+         -c "SELECT runai.add_access_rule('user', 'ana@acme.io', 'System administrator', 'system')" -c "ROLLBACK")
+expect "an administrator's proof on the coordinator: its checks answer for the administrator" "user:admin@acme.io|t" \
+  "$(grep -E '^user:' <<<"$out")"
+expect_state "  ... but it changes nothing in the catalog (add_access_rule)" 42501 "$out"
 expect "the same proof used by another role" nobody "$(try regress_citus_nobody 7 424242 "$now_s" "$good")"
 expect "the same proof in another distributed transaction" nobody "$(try regress_citus_app 7 424243 "$now_s" "$good")"
 expect "the same proof without a distributed transaction" nobody \
