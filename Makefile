@@ -10,12 +10,17 @@ OBJS        = src/runai_rbac.o src/parse.o src/types.o src/nodeset.o src/subject
               src/password.o src/lockout.o src/distribute.o
 
 # The install script for the current version is assembled from src/sql/*.sql (in
-# name order) and the data files; upgrade deltas live in upgrade/ and are never edited
-# once released.  The parts are data (run once) or code (replayable): see the top of
-# tools/build_sql.sh; 'make code-replay' prints the code parts for an upgrade script.
+# name order) and the data files.  The parts are data (run once) or code
+# (replayable): see the top of tools/build_sql.sh; 'make code-replay' prints the code
+# parts for an upgrade script.  Upgrade scripts live in upgrade/ and are committed:
+# the one to the current version is generated from its hand-written part in
+# src/upgrade/ and the parts (DELTAS_built, made by 'make'); once that version is
+# released and the control file moves on, no rule makes it any more and it is never
+# edited again.
 SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/$(EXTENSION)--*--*.sql)
+DELTAS_built = $(patsubst src/upgrade/%,upgrade/%,$(wildcard src/upgrade/$(EXTENSION)--*--$(EXTVERSION).sql))
 
 REGRESS     = types catalog api operators engine cache rls identity views
 REGRESS_OPTS =
@@ -44,6 +49,13 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) data/*.csv tools/gen_data.awk
 
 code-replay:
 	@tools/build_sql.sh --code $(EXTVERSION) $(SQL_PARTS)
+
+# Not in DATA_built: 'make clean' must not remove a committed file.
+all: $(DELTAS_built)
+upgrade/$(EXTENSION)--%--$(EXTVERSION).sql: src/upgrade/$(EXTENSION)--%--$(EXTVERSION).sql $(SQL_PARTS) \
+		data/*.csv tools/gen_data.awk tools/build_sql.sh
+	@mkdir -p upgrade
+	tools/build_sql.sh --delta $< $(EXTVERSION) $(SQL_PARTS) > $@.tmp && mv $@.tmp $@
 
 .PHONY: test demo demo-stop bench fuzz test-memcheck deps code-replay
 deps:
