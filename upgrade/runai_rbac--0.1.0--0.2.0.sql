@@ -4461,3 +4461,38 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- The privileges pg_dump takes for the extension's own
+-- ---------------------------------------------------------------------------
+
+-- PostgreSQL records the privileges an extension's scripts give its objects
+-- (pg_init_privs), and pg_dump dumps only the changes made to them since.  A GRANT
+-- or REVOKE run by a script records the object's whole ACL at that moment: replayed
+-- by ALTER EXTENSION UPDATE, the statements above would record the grants that
+-- administrators made to their own roles (SELECT on runai.workloads, EXECUTE on
+-- runai.sso_sign_in for the identity-provider bridge) as the extension's, and a dump
+-- of the updated database would leave them out.  The scripts grant to PUBLIC only,
+-- so whatever they recorded for another role than PUBLIC and the object's owner is
+-- taken out again.  (At CREATE EXTENSION there is nothing to take out.)
+WITH obj AS (
+  SELECT d.classid, d.objid,
+         CASE d.classid
+           WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = d.objid)
+           WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN (SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.oid = d.objid)
+           WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT t.typowner FROM pg_catalog.pg_type t WHERE t.oid = d.objid)
+           WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = d.objid)
+         END AS owner
+    FROM pg_catalog.pg_depend d
+   WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+     AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'runai_rbac'))
+UPDATE pg_catalog.pg_init_privs i
+   SET initprivs = coalesce((SELECT pg_catalog.array_agg(x.a ORDER BY x.n)
+                               FROM pg_catalog.unnest(i.initprivs) WITH ORDINALITY x(a, n)
+                              WHERE (SELECT e.grantee FROM pg_catalog.aclexplode(ARRAY[x.a]) e LIMIT 1)
+                                    OPERATOR(pg_catalog.=) ANY (ARRAY[0, obj.owner]::pg_catalog.oid[])),
+                            '{}')
+  FROM obj
+ WHERE i.classoid = obj.classid AND i.objoid = obj.objid AND i.privtype = 'e'
+   AND EXISTS (SELECT 1 FROM pg_catalog.unnest(i.initprivs) a, pg_catalog.aclexplode(ARRAY[a]) e
+                WHERE e.grantee OPERATOR(pg_catalog.<>) ALL (ARRAY[0, obj.owner]::pg_catalog.oid[]));
