@@ -122,15 +122,16 @@ cluster_pg_ctl_start() {
   fi
 }
 
-# private_install ROOT: a private, relocated copy of the PostgreSQL server with this
-# tree's build installed into it, so that tests never read or write the system's
+# private_install ROOT [SRCDIR]: a private, relocated copy of the PostgreSQL server
+# with this tree's build (or that of the source tree SRCDIR, such as an earlier
+# version's) installed into it, so that tests never read or write the system's
 # extension directory (two checkouts can then be tested at once, and a test never
 # runs against another checkout's build).  PostgreSQL finds its share and lib
 # directories relative to the server binary, so a copy of the binary next to a copy
 # of the share directory and links to the libraries is a complete server.  Exports
 # PGCTL_POSTGRES (every cluster_start then runs it) and RUNAI_PRIVATE_ROOT.
 private_install() {
-  local root=$1 bindir sharedir libdir f
+  local root=$1 src=${2:-.} bindir sharedir libdir f
   bindir=$("$PGBIN/pg_config" --bindir) sharedir=$("$PGBIN/pg_config" --sharedir)
   libdir=$("$PGBIN/pg_config" --pkglibdir)
   mkdir -p "$root$bindir" "$root$libdir" "$(dirname "$root$sharedir")" || return 1
@@ -141,10 +142,23 @@ private_install() {
     case $(basename "$f") in runai_rbac.so|bitcode) ;; *) ln -s "$f" "$root$libdir/" ;; esac
   done
   # no JIT bitcode: it would need a writable copy of the system's bitcode directory
-  ${MAKE:-make} -s install DESTDIR="$root" with_llvm=no >"$root.install.log" 2>&1 \
+  ${MAKE:-make} -s -C "$src" install DESTDIR="$root" with_llvm=no >"$root.install.log" 2>&1 \
     || { cat "$root.install.log" >&2; return 1; }
   chmod -R a+rX "$root"
   export PGCTL_POSTGRES=$root$bindir/postgres RUNAI_PRIVATE_ROOT=$root
+}
+
+# private_reinstall ROOT [SRCDIR]: replaces the build installed in a private
+# installation by this tree's (or SRCDIR's), as a package upgrade does: the files of
+# the installed build (library, control file, scripts) are removed first.  A server
+# running from ROOT uses the new library once restarted.
+private_reinstall() {
+  local root=$1 src=${2:-.}
+  rm -f "$root$("$PGBIN/pg_config" --sharedir)"/extension/runai_rbac[-.]* \
+        "$root$("$PGBIN/pg_config" --pkglibdir)"/runai_rbac.so
+  ${MAKE:-make} -s -C "$src" install DESTDIR="$root" with_llvm=no >"$root.install.log" 2>&1 \
+    || { cat "$root.install.log" >&2; return 1; }
+  chmod -R a+rX "$root"
 }
 
 # use_private_install DIR: a suite run on its own (not by tools/test.sh, which has made
