@@ -50,14 +50,16 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) data/*.csv tools/gen_data.awk
 code-replay:
 	@tools/build_sql.sh --code $(EXTVERSION) $(SQL_PARTS)
 
-# Not in DATA_built: 'make clean' must not remove a committed file.
+# Not in DATA_built: 'make clean' must not remove a committed file.  Made at every
+# run (git leaves file times in no useful order) and written only when it changed.
 all: $(DELTAS_built)
-upgrade/$(EXTENSION)--%--$(EXTVERSION).sql: src/upgrade/$(EXTENSION)--%--$(EXTVERSION).sql $(SQL_PARTS) \
-		data/*.csv tools/gen_data.awk tools/build_sql.sh
+upgrade/$(EXTENSION)--%--$(EXTVERSION).sql: src/upgrade/$(EXTENSION)--%--$(EXTVERSION).sql FORCE
 	@mkdir -p upgrade
-	tools/build_sql.sh --delta $< $(EXTVERSION) $(SQL_PARTS) > $@.tmp && mv $@.tmp $@
+	@tools/build_sql.sh --delta $< $(EXTVERSION) $(SQL_PARTS) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "made $@"; fi
+FORCE:
 
-.PHONY: test demo demo-stop bench fuzz test-memcheck deps code-replay
+.PHONY: test demo demo-stop bench fuzz test-memcheck deps code-replay FORCE
 deps:
 	tools/ensure-deps.sh
 

@@ -14,7 +14,8 @@
 --  - the operators of runai.scope and runai.actionset move to pg_catalog, and
 --    pg_catalog gets comparisons between runai.scope and text;
 --  - new: the registry of protected tables, the role's name in a binding,
---    expires_at in the index of a subject's rules;
+--    expires_at in the index of a subject's rules, an index of the events of failed
+--    sign-ins;
 --  - the resource types' display names of data/resource_types.csv.
 --
 -- Everything moves with ALTER ... SET SCHEMA, which keeps its OID, its rows and
@@ -462,6 +463,13 @@ COMMENT ON OPERATOR pg_catalog.>= (pg_catalog.text, runai.scope) IS 'greater tha
 ALTER TABLE runai_internal.access_rules
   DROP CONSTRAINT access_rules_unique,
   ADD CONSTRAINT access_rules_unique UNIQUE (subject_type, subject, role_id, scope) INCLUDE (expires_at);
+
+-- Failed sign-ins are counted in one event per account and window
+-- (30_data_catalog.sql); 0.1.0's failures stay one event each.
+CREATE INDEX events_failed_sign_in_idx ON runai_internal.events
+  (entity_type, (COALESCE(entity_id, '')), (details OPERATOR(pg_catalog.->>) 'window'))
+  WHERE action OPERATOR(pg_catalog.=) 'sign-in' AND result OPERATOR(pg_catalog.=) 'Failed'
+    AND details OPERATOR(pg_catalog.?) 'window';
 
 -- A binding counts only while its role exists under the name it was bound with
 -- (src/bindings.h): the names of the roles bound now.  A binding whose role was
@@ -1358,7 +1366,7 @@ COMMENT ON TABLE runai_internal.access_rules IS
 COMMENT ON TABLE runai_internal.db_role_bindings IS
   'Database roles bound to Run:ai users: a session whose current role is bound acts as that user, while the role exists under the name it was bound with. DROP ROLE removes the bindings of the role in the database where it runs.';
 COMMENT ON TABLE runai_internal.events IS
-  'Event history: every change made through the extension and every sign-in. Append-only; runai.purge_events removes old events.';
+  'Event history: every change made through the extension and every sign-in. Append-only, except that the event of an account''s failed sign-ins in one window counts each further failure; runai.purge_events removes old events.';
 COMMENT ON TABLE runai_internal.sessions IS
   'Token sessions from sign-ins. Tokens are stored only as their SHA-256 digest. A deleted row ends the session everywhere; rows are not dumped, so a restored database has no sessions.';
 COMMENT ON TABLE runai_internal.admin_guard IS
@@ -2068,13 +2076,36 @@ CREATE OR REPLACE FUNCTION runai_internal.actor_function() RETURNS regprocedure
 AS 'MODULE_PATHNAME', 'rbac_actor_function' LANGUAGE C STABLE;
 COMMENT ON FUNCTION runai_internal.actor_function() IS 'The public function whose body is running (innermost dispatched call), or NULL outside one.';
 
--- Only the body of runai.purge_events may delete events: the actor is C state that
--- SQL cannot set (a custom setting could not be used: the runai prefix is reserved).
+-- Only the body of runai.purge_events may delete events, and only the body of
+-- runai.sign_in may update one, exactly as runai_internal.log_failed_sign_in
+-- aggregates failed sign-ins: the event of an account and window, every column
+-- kept but the details, whose count grows by one, with the count of one status
+-- and the time of the last failure.  The actor is C state that SQL cannot set (a
+-- custom setting could not be used: the runai prefix is reserved).
 CREATE OR REPLACE FUNCTION runai_internal.events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
     RETURN OLD;
+  END IF;
+  IF TG_OP = 'UPDATE' AND runai_internal.actor_function() = 'runai.sign_in(text,text)'::regprocedure
+     AND OLD.action = 'sign-in' AND OLD.result = 'Failed' AND OLD.details ? 'window'
+     AND (NEW.id, NEW.at, NEW.subject, NEW.subject_type, NEW.action, NEW.result, NEW.entity_type,
+          NEW.entity_name, NEW.entity_id)
+         IS NOT DISTINCT FROM
+         (OLD.id, OLD.at, OLD.subject, OLD.subject_type, OLD.action, OLD.result, OLD.entity_type,
+          OLD.entity_name, OLD.entity_id)
+     AND NEW.details - ARRAY['count', 'invalid_credentials', 'locked', 'last_at']
+         = OLD.details - ARRAY['count', 'invalid_credentials', 'locked', 'last_at']
+     AND (NEW.details ->> 'count')::bigint = (OLD.details ->> 'count')::bigint + 1
+     AND coalesce((NEW.details ->> 'invalid_credentials')::bigint, 0)
+         + coalesce((NEW.details ->> 'locked')::bigint, 0)
+         = coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
+         + coalesce((OLD.details ->> 'locked')::bigint, 0) + 1
+     AND coalesce((NEW.details ->> 'invalid_credentials')::bigint, 0)
+         >= coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
+     AND coalesce((NEW.details ->> 'locked')::bigint, 0) >= coalesce((OLD.details ->> 'locked')::bigint, 0) THEN
+    RETURN NEW;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
@@ -2082,7 +2113,8 @@ BEGIN
           HINT = 'Old events are removed with runai.purge_events(older_than).';
 END
 $$;
-COMMENT ON FUNCTION runai_internal.events_append_only() IS 'Trigger: refuses changes to the event history except through runai.purge_events.';
+COMMENT ON FUNCTION runai_internal.events_append_only() IS
+  'Trigger: refuses changes to the event history except deletions by runai.purge_events and the counting of failed sign-ins by runai.sign_in.';
 CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE ON runai_internal.events
   FOR EACH ROW EXECUTE FUNCTION runai_internal.events_append_only();
 ALTER TABLE runai_internal.events ENABLE ALWAYS TRIGGER append_only;
@@ -2824,7 +2856,10 @@ COMMENT ON FUNCTION runai.unbind_db_role(regrole) IS
 -- current subject of the connection (src/session.c).  Deleting the row
 -- (sign_out, change_password, reset_password, regenerate_application_secret,
 -- delete_user, delete_application) ends the subject in every connection that used
--- the token, at its next statement.
+-- the token: its next statement that needs the subject gets 28000 once, and then
+-- it has no token subject (as when the token expires).  A failed authenticate, and
+-- runai.clear_subject, leave the connection with no token subject whatever a
+-- rollback restores (src/session.c, "Failing closed").
 --
 -- Failed sign-ins are counted in shared memory (src/lockout.c), so that rolling
 -- back the transaction that called sign_in does not undo the count.
@@ -2971,6 +3006,56 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, text, text, text, jsonb) IS
   'Internal: appends an event on behalf of the given subject (sign-ins), else of the caller.';
+
+-- Records a failed password sign-in without letting a flood of them grow the event
+-- history: one event per account and window of runai.lockout_duration (windows
+-- aligned on the epoch, in UTC), whose details count the failures by status, and
+-- one such event for all unknown emails together (no subject, no email: what was
+-- typed is not recorded).  The update is the only one the append-only trigger
+-- allows, and only inside runai.sign_in.
+--
+-- It never waits for another transaction: the event is taken with FOR UPDATE SKIP
+-- LOCKED, and when every event of the account and window is locked by a
+-- transaction still in progress (or not yet visible: inserted by one), a new event
+-- is started.  Waiting would let anyone who keeps a transaction open after a failed
+-- sign-in make the failures of that account -- or of every unknown email, a
+-- difference an attacker could time to tell real accounts from unknown ones --
+-- hang.  So an account has one event per window, plus one for each transaction
+-- that failed while all its events were busy: at most about as many as there are
+-- concurrent connections.  Failures whose transaction rolls back are not recorded
+-- (the lockout counts them all the same).
+CREATE OR REPLACE FUNCTION runai_internal.log_failed_sign_in(p_email text, p_user_id uuid, p_status text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  w double precision := greatest(1, extract(epoch FROM current_setting('runai.lockout_duration')::interval));
+  win text := to_char(to_timestamp(floor(extract(epoch FROM now()) / w) * w) AT TIME ZONE 'UTC',
+                      'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+  ev bigint;
+BEGIN
+  SELECT e.id INTO ev FROM runai_internal.events e
+   WHERE e.entity_type = 'users' AND coalesce(e.entity_id, '') = coalesce(p_user_id::text, '')
+     AND e.details ->> 'window' = win
+     AND e.action = 'sign-in' AND e.result = 'Failed' AND e.details ? 'window'
+   LIMIT 1 FOR UPDATE SKIP LOCKED;
+  IF FOUND THEN
+    UPDATE runai_internal.events e
+       SET details = e.details || jsonb_build_object(
+                       'count', (e.details ->> 'count')::bigint + 1,
+                       p_status, coalesce((e.details ->> p_status)::bigint, 0) + 1,
+                       'last_at', clock_timestamp())
+     WHERE e.id = ev;
+  ELSE
+    INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name,
+                                       entity_id, details)
+    VALUES (p_email, CASE WHEN p_email IS NOT NULL THEN 'user' END, 'sign-in', 'Failed', 'users', p_email,
+            p_user_id::text,
+            jsonb_build_object('window', win, 'count', 1, p_status, 1, 'last_at', clock_timestamp()));
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.log_failed_sign_in(text, uuid, text) IS
+  'Internal: counts a failed password sign-in in the event of its account (or of all unknown emails) and lockout window, without waiting for another transaction.';
 
 -- Creates a session for a user or an application and returns its token.
 CREATE OR REPLACE FUNCTION runai_internal.new_session(p_subject_type text, p_subject text, p_user_id uuid, p_app_id uuid)
@@ -3269,8 +3354,7 @@ BEGIN
   e := runai_internal.email(p_email);
   IF runai_internal.lockout_attempt(e) IS NOT NULL THEN
     SELECT us.id, us.email INTO u FROM runai_internal.users us WHERE us.email = e AND us.type = 'local';
-    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                             jsonb_build_object('status', 'locked'));
+    PERFORM runai_internal.log_failed_sign_in(u.email, u.id, 'locked');
     RETURN QUERY SELECT 'locked'::text, NULL::text;
     RETURN;
   END IF;
@@ -3279,8 +3363,7 @@ BEGIN
   -- unknown emails and SSO users are checked against a dummy verifier: same time
   ok := runai_internal.password_verify(left(p_password, 1024), u.password_hash) AND length(p_password) <= 1024;
   IF NOT ok THEN
-    PERFORM runai_internal.log_subject_event('user', u.email, 'sign-in', 'Failed', 'users', u.email, u.id::text,
-                                             jsonb_build_object('status', 'invalid_credentials'));
+    PERFORM runai_internal.log_failed_sign_in(u.email, u.id, 'invalid_credentials');
     RETURN QUERY SELECT 'invalid_credentials'::text, NULL::text;
     RETURN;
   END IF;
@@ -3299,7 +3382,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION runai.sign_in(text, text) IS
-  'Signs a local user in: status ok with a token, password_change_required (a temporary password: call change_password), invalid_credentials (the same for an unknown email and a wrong password) or locked (too many failed sign-ins).';
+  'Signs a local user in: status ok with a token, password_change_required (a temporary password: call change_password), invalid_credentials (the same for an unknown email and a wrong password) or locked (too many failed sign-ins, or the table of failed sign-ins is full). Failed sign-ins are recorded as one event per account and lockout window, with a count.';
 
 CREATE OR REPLACE FUNCTION runai.change_password(email text, current_password text, new_password text) RETURNS void
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -3579,7 +3662,12 @@ COMMENT ON FUNCTION runai.delete_application(text) IS
 CREATE OR REPLACE FUNCTION runai.authenticate(token text, local boolean DEFAULT false) RETURNS text
 AS 'MODULE_PATHNAME', 'rbac_authenticate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION runai.authenticate(text, boolean) IS
-  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out and DISCARD ALL.';
+  'Makes the user or application of a token the current subject and returns it (user:<email> or app:<name>): for the connection, or with local => true until the end of the transaction (for transaction-pooling poolers). Undone by ROLLBACK like SET; kept across SET ROLE and RESET ALL; ended by sign_out, clear_subject and DISCARD ALL. When it fails (28000, or 42501 from runai.require_local_authenticate) the connection has no token subject, even if the error is caught and rolled back.';
+
+CREATE OR REPLACE FUNCTION runai.clear_subject() RETURNS boolean
+AS 'MODULE_PATHNAME', 'rbac_clear_subject' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION runai.clear_subject() IS
+  'Drops this connection''s token subject without ending its session (the token keeps working elsewhere; sign_out ends it everywhere). Not undone by ROLLBACK. Returns whether there was one.';
 
 CREATE OR REPLACE FUNCTION runai.sign_out() RETURNS boolean
 AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
@@ -4192,14 +4280,14 @@ COMMENT ON VIEW runai.event_history IS
   'The Event history page: every change made through the extension and every sign-in. Visible with events-history view at some scope (superusers: always). Append-only; runai.purge_events removes old events.';
 COMMENT ON COLUMN runai.event_history.id IS 'Event id, increasing in the order events were recorded.';
 COMMENT ON COLUMN runai.event_history.at IS 'When it happened.';
-COMMENT ON COLUMN runai.event_history.subject IS 'Who did it: an email, an application name, or the database role when it had no Run:ai subject.';
-COMMENT ON COLUMN runai.event_history.subject_type IS 'user, app, or db_role for a database role without a Run:ai subject.';
+COMMENT ON COLUMN runai.event_history.subject IS 'Who did it: an email, an application name, or the database role when it had no Run:ai subject; NULL for the failed sign-ins of unknown emails.';
+COMMENT ON COLUMN runai.event_history.subject_type IS 'user, app, or db_role for a database role without a Run:ai subject; NULL for the failed sign-ins of unknown emails.';
 COMMENT ON COLUMN runai.event_history.action IS 'create, update, delete, sign-in, sign-out or reset-password.';
 COMMENT ON COLUMN runai.event_history.result IS 'Succeeded or Failed.';
 COMMENT ON COLUMN runai.event_history.entity_type IS 'Resource type of the entity acted on (users, access_rules, project, ...).';
 COMMENT ON COLUMN runai.event_history.entity_name IS 'Name of the entity acted on.';
 COMMENT ON COLUMN runai.event_history.entity_id IS 'Id of the entity acted on.';
-COMMENT ON COLUMN runai.event_history.details IS 'What changed, as JSON; never a password, secret or token.';
+COMMENT ON COLUMN runai.event_history.details IS 'What changed, as JSON; never a password, secret or token. Failed sign-ins of one account (or of all unknown emails) in one window of runai.lockout_duration are one event: window (its start, UTC), count, the count of each status (invalid_credentials, locked) and last_at.';
 
 -- ---------------------------------------------------------------------------
 -- CSV export

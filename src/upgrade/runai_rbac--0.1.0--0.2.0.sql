@@ -12,7 +12,8 @@
 --  - the operators of runai.scope and runai.actionset move to pg_catalog, and
 --    pg_catalog gets comparisons between runai.scope and text;
 --  - new: the registry of protected tables, the role's name in a binding,
---    expires_at in the index of a subject's rules;
+--    expires_at in the index of a subject's rules, an index of the events of failed
+--    sign-ins;
 --  - the resource types' display names of data/resource_types.csv.
 --
 -- Everything moves with ALTER ... SET SCHEMA, which keeps its OID, its rows and
@@ -239,6 +240,13 @@ ALTER OPERATOR runai.& (runai.actionset, runai.actionset) SET SCHEMA pg_catalog;
 ALTER TABLE runai_internal.access_rules
   DROP CONSTRAINT access_rules_unique,
   ADD CONSTRAINT access_rules_unique UNIQUE (subject_type, subject, role_id, scope) INCLUDE (expires_at);
+
+-- Failed sign-ins are counted in one event per account and window
+-- (30_data_catalog.sql); 0.1.0's failures stay one event each.
+CREATE INDEX events_failed_sign_in_idx ON runai_internal.events
+  (entity_type, (COALESCE(entity_id, '')), (details OPERATOR(pg_catalog.->>) 'window'))
+  WHERE action OPERATOR(pg_catalog.=) 'sign-in' AND result OPERATOR(pg_catalog.=) 'Failed'
+    AND details OPERATOR(pg_catalog.?) 'window';
 
 -- A binding counts only while its role exists under the name it was bound with
 -- (src/bindings.h): the names of the roles bound now.  A binding whose role was
