@@ -2,9 +2,9 @@
 -- and the parts of 0.2.0; frozen once 0.2.0 is released (never edit it then).
 \echo Use "ALTER EXTENSION runai_rbac UPDATE TO '0.2.0'" to load this file. \quit
 --
--- runai_rbac 0.1.0 -> 0.2.0: the hand-written part of the upgrade script.
--- tools/build_sql.sh --delta expands its -- @...@ lines into
--- upgrade/runai_rbac--0.1.0--0.2.0.sql; see the header of that script.
+-- runai_rbac 0.1.0 -> 0.2.0.  Written as src/upgrade/runai_rbac--0.1.0--0.2.0.sql,
+-- whose -- @...@ lines tools/build_sql.sh --delta expands (the header of
+-- tools/build_sql.sh says how) into upgrade/runai_rbac--0.1.0--0.2.0.sql.
 --
 -- What 0.2.0 changed in the objects that hold state or cannot be replaced:
 --  - schema runai keeps the documented interface only; the tables, the internal
