@@ -170,6 +170,7 @@ forget_bindings(List *roles, List *names)
 			   *lc2;
 	char	   *nsp;
 	HeapTuple	tup;
+	bool		by_name;
 
 	if (cat->layout == RBAC_LAYOUT_NONE || !OidIsValid(bindings) || !OidIsValid(users))
 		return;
@@ -182,6 +183,7 @@ forget_bindings(List *roles, List *names)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	nsp = get_namespace_name(get_rel_namespace(bindings));
+	by_name = get_attnum(bindings, "db_role_name") != InvalidAttrNumber;
 	events = get_relname_relid("events", get_rel_namespace(bindings));
 
 	elems = palloc(sizeof(Datum) * list_length(roles));
@@ -207,12 +209,17 @@ forget_bindings(List *roles, List *names)
 		args[0] = PointerGetDatum(arr);
 		args[1] = CStringGetTextDatum(GetUserNameFromId(save_user, false));
 		args[2] = PointerGetDatum(name_arr);
-		/* by name too: on a Citus node a row may hold another node's OID of the role */
+		/*
+		 * By name too: on a Citus node a row may hold another node's OID of the
+		 * role.  A database not yet updated from 0.1.0 has no names.
+		 */
 		q = psprintf("WITH gone AS (DELETE FROM %s.%s b WHERE b.db_role::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
-					 "OR b.db_role_name OPERATOR(pg_catalog.=) ANY ($3) "
-					 "RETURNING b.db_role::pg_catalog.oid AS role, b.db_role_name AS name, b.user_id) "
+					 "%s "
+					 "RETURNING b.db_role::pg_catalog.oid AS role, %s AS name, b.user_id) "
 					 "%s",
 					 quote_identifier(nsp), quote_identifier(get_rel_name(bindings)),
+					 by_name ? "OR b.db_role_name OPERATOR(pg_catalog.=) ANY ($3)" : "",
+					 by_name ? "b.db_role_name" : "NULL::pg_catalog.text",
 					 OidIsValid(events) ?
 					 psprintf("INSERT INTO %s.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details) "
 							  "SELECT $2, 'db_role', 'update', 'Succeeded', 'users', u.email, g.user_id::pg_catalog.text, "
