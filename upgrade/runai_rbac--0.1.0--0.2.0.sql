@@ -1761,29 +1761,37 @@ COMMENT ON AGGREGATE runai.actionset_agg(runai.actionset) IS
 
 -- The predefined catalog cannot be changed by anyone, owner and superusers included:
 -- the triggers refuse every row change and TRUNCATE, and fire in every
--- session_replication_role.
+-- session_replication_role.  Each trigger names its table in its argument: on a
+-- Citus cluster the trigger also fires on every node's placement of the table
+-- (runai_internal.<table>_<shard id>), whose name is not the table's.  The one
+-- exception is runai.distribute_catalog, which empties the coordinator's own copy
+-- (Citus's shell) of each table once its rows are in the placements.
 CREATE OR REPLACE FUNCTION runai_internal.refuse_catalog_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE tbl text := coalesce(TG_ARGV[0], format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
 BEGIN
-  RAISE EXCEPTION 'the predefined catalog table %.% cannot be changed', TG_TABLE_SCHEMA, TG_TABLE_NAME
+  IF TG_OP = 'TRUNCATE' AND runai_internal.distributing() THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'the predefined catalog table % cannot be changed', tbl
     USING ERRCODE = 'insufficient_privilege',
-          DETAIL = format('%s on %I.%I was refused: predefined roles, resource types, permissions and workload kinds are fixed.',
-                          TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+          DETAIL = format('%s on %s was refused: predefined roles, resource types, permissions and workload kinds are fixed.',
+                          TG_OP, tbl),
           HINT = 'Give a subject different permissions with runai.add_access_rule and one of the predefined roles.';
 END
 $$;
-COMMENT ON FUNCTION runai_internal.refuse_catalog_change() IS 'Trigger: refuses every change to the predefined catalog.';
+COMMENT ON FUNCTION runai_internal.refuse_catalog_change() IS 'Trigger: refuses every change to the predefined catalog (argument: the table''s name).';
 
 DO $$
-DECLARE t regclass;
+DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['runai.resource_types', 'runai_internal.roles', 'runai_internal.role_permissions',
-                           'runai.workload_kinds']::regclass[] LOOP
+                           'runai.workload_kinds'] LOOP
     EXECUTE format('CREATE OR REPLACE TRIGGER refuse_change BEFORE INSERT OR UPDATE OR DELETE ON %s
-                      FOR EACH ROW EXECUTE FUNCTION runai_internal.refuse_catalog_change()', t);
+                      FOR EACH ROW EXECUTE FUNCTION runai_internal.refuse_catalog_change(%L)', t, t);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER refuse_change', t);
     EXECUTE format('CREATE OR REPLACE TRIGGER refuse_truncate BEFORE TRUNCATE ON %s
-                      FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.refuse_catalog_change()', t);
+                      FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.refuse_catalog_change(%L)', t, t);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER refuse_truncate', t);
   END LOOP;
 END
@@ -1795,13 +1803,20 @@ $$;
 
 -- CREATE EXTENSION makes the root, so a restore finds it already there: the dumped
 -- root (whose name may have been changed) updates it instead of failing as a duplicate.
+-- It reads and changes the relation the row goes into (TG_RELID): the table, or
+-- on a Citus cluster this node's placement of it, where every node does the same.
 CREATE OR REPLACE FUNCTION runai_internal.restore_system_scope() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE present boolean;
 BEGIN
-  IF NEW.scope OPERATOR(pg_catalog.=) 'system'::runai.scope
-     AND EXISTS (SELECT 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) 'system'::runai.scope) THEN
-    UPDATE runai_internal.scopes SET name = NEW.name, created_at = NEW.created_at, updated_at = NEW.updated_at
-     WHERE scope OPERATOR(pg_catalog.=) 'system'::runai.scope;
+  IF NEW.scope OPERATOR(pg_catalog.<>) 'system'::runai.scope THEN
+    RETURN NEW;
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE scope OPERATOR(pg_catalog.=) ''system''::runai.scope)',
+                 TG_RELID::regclass) INTO present;
+  IF present THEN
+    EXECUTE format('UPDATE %s SET name = $1, created_at = $2, updated_at = $3 WHERE scope OPERATOR(pg_catalog.=) ''system''::runai.scope',
+                   TG_RELID::regclass) USING NEW.name, NEW.created_at, NEW.updated_at;
     RETURN NULL;
   END IF;
   RETURN NEW;
@@ -2082,10 +2097,18 @@ COMMENT ON FUNCTION runai_internal.actor_function() IS 'The public function whos
 -- kept but the details, whose count grows by one, with the count of one status
 -- and the time of the last failure.  The actor is C state that SQL cannot set (a
 -- custom setting could not be used: the runai prefix is reserved).
+-- On a Citus cluster a DELETE or an UPDATE of events runs on every node's
+-- placement of the table, and one of them is the placement on the node that runs
+-- it (reference tables are written there too, in the same backend): that one
+-- decides with the actor, the others, run for another node's distributed
+-- transaction, follow it (runai_internal.remote_shard_write).
+-- runai.distribute_catalog may empty the coordinator's own copy of the table
+-- (Citus's shell).
 CREATE OR REPLACE FUNCTION runai_internal.events_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_OP = 'DELETE' AND runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure THEN
+  IF TG_OP = 'DELETE' AND (runai_internal.actor_function() = 'runai.purge_events(interval)'::regprocedure
+                           OR runai_internal.remote_shard_write(TG_RELID, 'runai_internal.events')) THEN
     RETURN OLD;
   END IF;
   IF TG_OP = 'UPDATE' AND runai_internal.actor_function() = 'runai.sign_in(text,text)'::regprocedure
@@ -2106,6 +2129,12 @@ BEGIN
          >= coalesce((OLD.details ->> 'invalid_credentials')::bigint, 0)
      AND coalesce((NEW.details ->> 'locked')::bigint, 0) >= coalesce((OLD.details ->> 'locked')::bigint, 0) THEN
     RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND runai_internal.remote_shard_write(TG_RELID, 'runai_internal.events') THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'TRUNCATE' AND runai_internal.distributing() THEN
+    RETURN NULL;
   END IF;
   RAISE EXCEPTION 'the event history cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
@@ -2456,6 +2485,7 @@ BEGIN
             DETAIL = format('Rows at %s: %s. A scope created again with this name would give them to its new subjects.', p_scope, used),
             HINT = 'Delete those rows or move them to another scope first, then delete the scope.';
   END IF;
+  PERFORM runai_internal.serialise_admin_changes();
   FOR r IN DELETE FROM runai_internal.access_rules WHERE scope OPERATOR(pg_catalog.=) p_scope
            RETURNING id, subject_type, subject, role_id LOOP
     PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules',
@@ -2647,6 +2677,7 @@ BEGIN
             HINT = 'SELECT id FROM runai.access_rules_table lists the rules you may see.';
   END IF;
   PERFORM runai_internal.require('access_rules', 'delete', r.scope);
+  PERFORM runai_internal.serialise_admin_changes();
   DELETE FROM runai_internal.access_rules WHERE id = p_id;
   PERFORM runai_internal.log_event('delete', 'Succeeded', 'access_rules', r.role_name || ' @ ' || r.scope::text, p_id::text,
                                    jsonb_build_object('subject', r.subject_type || ':' || r.subject, 'role', r.role_name,
@@ -2721,16 +2752,30 @@ COMMENT ON FUNCTION runai_internal.lock_user(text, boolean) IS
 -- Removes the bindings whose database role no longer exists under the name it was
 -- bound with (dropped in another database, or its OID given to a new role), each
 -- recorded, and returns their role OIDs; the cache ignores them meanwhile
--- (src/bindings.h).
+-- (src/bindings.h).  On a Citus cluster, where each node finds the role by its
+-- name (OIDs differ from node to node), those whose name no role has any more.
 CREATE OR REPLACE FUNCTION runai_internal.forget_stale_bindings() RETURNS oid[]
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   r record;
   gone oid[] := '{}';
+  by_name boolean := runai_internal.catalog_distributed();
+  stale_oids oid[];
+  stale_names text[];
 BEGIN
+  -- Found on this node first.  On a cluster they are removed by name: a reference
+  -- table's DELETE runs on every node, whose OIDs are not this node's.
+  SELECT coalesce(array_agg(b.db_role::oid), '{}'), coalesce(array_agg(b.db_role_name), '{}')
+    INTO stale_oids, stale_names
+    FROM runai_internal.db_role_bindings b
+   WHERE NOT EXISTS (SELECT 1 FROM pg_roles ro WHERE ro.rolname = b.db_role_name
+                                                AND (by_name OR ro.oid = b.db_role::oid));
+  IF pg_catalog.cardinality(stale_oids) = 0 THEN
+    RETURN gone;
+  END IF;
   FOR r IN
     DELETE FROM runai_internal.db_role_bindings b
-     WHERE NOT EXISTS (SELECT 1 FROM pg_roles ro WHERE ro.oid = b.db_role::oid AND ro.rolname = b.db_role_name)
+     WHERE CASE WHEN by_name THEN b.db_role_name = ANY (stale_names) ELSE b.db_role::oid = ANY (stale_oids) END
     RETURNING b.db_role::oid AS role_oid, b.db_role_name, b.user_id
   LOOP
     PERFORM runai_internal.log_event('update', 'Succeeded', 'users',
@@ -2779,6 +2824,7 @@ DECLARE
   e text;
   uid uuid;
   other uuid;
+  nm text;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.not_null(p_role, 'role');
@@ -2798,8 +2844,10 @@ BEGIN
             DETAIL = format('Role %s acts as %s.', p_role, (SELECT email FROM runai_internal.users WHERE id = other)),
             HINT = 'Unbind it first with runai.unbind_db_role(role).';
   END IF;
+  -- the name first: Citus allows no subquery in an INSERT into a reference table
+  nm := (SELECT rolname FROM pg_roles WHERE oid = p_role::oid);
   INSERT INTO runai_internal.db_role_bindings (db_role, db_role_name, user_id, created_by)
-  VALUES (p_role, (SELECT rolname FROM pg_roles WHERE oid = p_role::oid), uid, runai_internal.actor_name());
+  VALUES (p_role, nm, uid, runai_internal.actor_name());
   PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('bound_db_role', p_role::text));
 END
@@ -2814,6 +2862,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   uid uuid;
   e text;
+  nm text;
 BEGIN
   PERFORM runai_internal.not_null(p_role, 'role');
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
@@ -2831,7 +2880,9 @@ BEGIN
   END IF;
   -- It changes what the role acts as: dominance over the user it acts as.
   PERFORM runai_internal.require_dominates('user:' || e);
-  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role;
+  -- by name too: on a Citus node the row may hold another node's OID of the role
+  nm := (SELECT rolname FROM pg_roles WHERE oid = p_role::oid);
+  DELETE FROM runai_internal.db_role_bindings WHERE db_role = p_role OR db_role_name = nm;
   PERFORM runai_internal.log_event('update', 'Succeeded', 'users', e, uid::text,
                                    jsonb_build_object('unbound_db_role', p_role::text));
 END
@@ -3032,19 +3083,20 @@ DECLARE
   win text := to_char(to_timestamp(floor(extract(epoch FROM now()) / w) * w) AT TIME ZONE 'UTC',
                       'YYYY-MM-DD"T"HH24:MI:SS"Z"');
   ev bigint;
+  d jsonb;
 BEGIN
-  SELECT e.id INTO ev FROM runai_internal.events e
+  SELECT e.id, e.details INTO ev, d FROM runai_internal.events e
    WHERE e.entity_type = 'users' AND coalesce(e.entity_id, '') = coalesce(p_user_id::text, '')
      AND e.details ->> 'window' = win
      AND e.action = 'sign-in' AND e.result = 'Failed' AND e.details ? 'window'
    LIMIT 1 FOR UPDATE SKIP LOCKED;
   IF FOUND THEN
-    UPDATE runai_internal.events e
-       SET details = e.details || jsonb_build_object(
-                       'count', (e.details ->> 'count')::bigint + 1,
-                       p_status, coalesce((e.details ->> p_status)::bigint, 0) + 1,
-                       'last_at', clock_timestamp())
-     WHERE e.id = ev;
+    -- computed from the locked row first: Citus refuses an UPDATE of a reference
+    -- table that calls VOLATILE functions, or STABLE ones on its columns
+    d := d || jsonb_build_object('count', (d ->> 'count')::bigint + 1,
+                                 p_status, coalesce((d ->> p_status)::bigint, 0) + 1,
+                                 'last_at', clock_timestamp());
+    UPDATE runai_internal.events e SET details = d WHERE e.id = ev;
   ELSE
     INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name,
                                        entity_id, details)
@@ -3151,11 +3203,19 @@ COMMENT ON FUNCTION runai_internal.local_admin_exists(boolean) IS
 -- own role, which may read none of these tables.  It runs as the owner whoever
 -- commits; it is a trigger function, which nothing can call directly, and its
 -- search path is pinned.
+--
+-- The trigger's argument names its table.  On a Citus cluster it fires on every
+-- node's placement of the table, where it may read the other tables but must not
+-- write to one: there the functions that remove rules or users have updated the
+-- guard first, on the node that runs them (runai_internal.serialise_admin_changes),
+-- and the trigger only counts.
 CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE who text;
+DECLARE
+  who text;
+  tbl text := coalesce(TG_ARGV[0], TG_TABLE_NAME);
 BEGIN
-  IF TG_TABLE_NAME = 'access_rules' THEN
+  IF tbl = 'access_rules' THEN
     IF OLD.subject_type <> 'user' OR OLD.expires_at IS NOT NULL
        OR runai.scope_type(OLD.scope) NOT IN ('system', 'tenant')
        OR OLD.role_id IS DISTINCT FROM (SELECT id FROM runai_internal.roles WHERE name = 'System administrator') THEN
@@ -3181,7 +3241,9 @@ BEGIN
     END IF;
     who := OLD.email;
   END IF;
-  UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  IF TG_RELID = pg_catalog.to_regclass('runai_internal.' || tbl) THEN
+    UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
+  END IF;
   IF NOT runai_internal.local_admin_exists(true) THEN
     RAISE EXCEPTION 'cannot remove the last local system administrator'
       USING ERRCODE = 'check_violation',
@@ -3194,31 +3256,84 @@ $$;
 COMMENT ON FUNCTION runai_internal.keep_last_admin() IS
   'Constraint trigger: at least one local user must hold System administrator at system or a tenant (without expiry) once one did.';
 
--- Constraint triggers cannot be replaced: created once, kept when this part is
--- replayed (the function above is what changes).
-DO $$
+-- On a Citus cluster, the functions that remove rules or users call this on the
+-- node that runs them before they do: the update of the guard's row, a reference
+-- table, waits for any concurrent removal on every node (keep_last_admin, which
+-- only counts there).  On one server the trigger updates the guard itself.
+CREATE OR REPLACE FUNCTION runai_internal.serialise_admin_changes() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
-                  WHERE tgrelid = 'runai_internal.access_rules'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
-    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE ON runai_internal.access_rules
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
+  IF runai_internal.catalog_distributed() THEN
+    UPDATE runai_internal.admin_guard SET changes = changes + 1 WHERE id = 1;
   END IF;
-  ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
-                  WHERE tgrelid = 'runai_internal.users'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
-    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE OF type, email ON runai_internal.users
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin();
-  END IF;
-  ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin;
+END
+$$;
+COMMENT ON FUNCTION runai_internal.serialise_admin_changes() IS
+  'Internal: on a Citus cluster, serialises changes that could remove the last local System administrator (runai_internal.keep_last_admin).';
+
+-- Constraint triggers cannot be replaced (CREATE OR REPLACE TRIGGER refuses them).
+-- Each is created where it is missing; where the installed one is not the one
+-- defined here (an update from a version whose trigger differed: 0.1.0's named no
+-- table), it is dropped and created again, with the guard of the triggers
+-- (95_code_guard.sql) set aside meanwhile.  The two are compared as PostgreSQL
+-- deparses them, the definition here through a twin made from it and dropped at
+-- once, so replaying this part on the same version changes nothing.
+DO $$
+DECLARE
+  tbl regclass;
+  spec text;
+  installed text;
+  wanted text;
+  guarded boolean;
+BEGIN
+  FOR tbl, spec IN VALUES
+    ('runai_internal.access_rules'::regclass,
+     'AFTER DELETE OR UPDATE ON runai_internal.access_rules DEFERRABLE INITIALLY IMMEDIATE
+      FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''access_rules'')'),
+    ('runai_internal.users'::regclass,
+     'AFTER DELETE OR UPDATE OF type, email ON runai_internal.users DEFERRABLE INITIALLY IMMEDIATE
+      FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''users'')')
+  LOOP
+    SELECT pg_catalog.pg_get_triggerdef(t.oid) INTO installed
+      FROM pg_catalog.pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'keep_last_admin';
+    IF installed IS NOT NULL THEN
+      EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin_wanted ' || spec;
+      SELECT pg_catalog.replace(pg_catalog.pg_get_triggerdef(t.oid), 'keep_last_admin_wanted', 'keep_last_admin')
+        INTO wanted
+        FROM pg_catalog.pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'keep_last_admin_wanted';
+      EXECUTE format('DROP TRIGGER keep_last_admin_wanted ON %s', tbl);
+      IF installed IS DISTINCT FROM wanted THEN
+        guarded := EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'runai_rbac_guard_triggers');
+        IF guarded THEN
+          ALTER EVENT TRIGGER runai_rbac_guard_triggers DISABLE;
+        END IF;
+        EXECUTE format('DROP TRIGGER keep_last_admin ON %s', tbl);
+        EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
+        IF guarded THEN
+          ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
+        END IF;
+      END IF;
+    ELSE
+      EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
+  END LOOP;
 END
 $$;
 
--- TRUNCATE bypasses row triggers: refuse it while an administrator exists.
+-- TRUNCATE bypasses row triggers: refuse it while an administrator exists (except
+-- for runai.distribute_catalog emptying the coordinator's own copy, see
+-- runai_internal.refuse_catalog_change).
 CREATE OR REPLACE FUNCTION runai_internal.keep_last_admin_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE tbl text := coalesce(TG_ARGV[0], format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
 BEGIN
+  IF runai_internal.distributing() THEN
+    RETURN NULL;
+  END IF;
   IF runai_internal.local_admin_exists(true) THEN
-    RAISE EXCEPTION 'cannot truncate %.% while a local system administrator exists', TG_TABLE_SCHEMA, TG_TABLE_NAME
+    RAISE EXCEPTION 'cannot truncate % while a local system administrator exists', tbl
       USING ERRCODE = 'check_violation',
             DETAIL = 'Truncating it would remove the last local user holding System administrator at the system or a tenant scope.',
             HINT = 'Delete the rows you mean to delete with the extension''s functions, or drop the extension.';
@@ -3228,10 +3343,10 @@ END
 $$;
 COMMENT ON FUNCTION runai_internal.keep_last_admin_truncate() IS 'Trigger: refuses TRUNCATE of users or access rules while an administrator exists.';
 CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.access_rules
-  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate('runai_internal.access_rules');
 ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
 CREATE OR REPLACE TRIGGER keep_last_admin_truncate BEFORE TRUNCATE ON runai_internal.users
-  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate();
+  FOR EACH STATEMENT EXECUTE FUNCTION runai_internal.keep_last_admin_truncate('runai_internal.users');
 ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin_truncate;
 
 -- ---------------------------------------------------------------------------
@@ -3393,6 +3508,7 @@ DECLARE
   u record;
   locked_until timestamptz;
   n bigint;
+  verifier text;
 BEGIN
   PERFORM runai_internal.not_null(p_email, 'email');
   PERFORM runai_internal.not_null(p_current, 'current_password');
@@ -3414,7 +3530,9 @@ BEGIN
             HINT = 'Pass the current or temporary password. SSO users have no password here: they sign in through their identity provider.';
   END IF;
   PERFORM runai_internal.lockout_success(e);
-  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(p_new), password_temporary = false,
+  -- computed first: Citus refuses VOLATILE functions in an UPDATE of a reference table
+  verifier := runai_internal.password_hash(p_new);
+  UPDATE runai_internal.users SET password_hash = verifier, password_temporary = false,
                          updated_at = now()
    WHERE id = u.id;
   n := runai_internal.end_sessions(u.id, NULL, runai_internal.session_id());
@@ -3435,6 +3553,7 @@ DECLARE
   u runai_internal.users;
   pw text;
   n bigint;
+  verifier text;
 BEGIN
   e := runai_internal.email(p_email);
   PERFORM runai_internal.require_tenant_wide('users', 'edit');
@@ -3449,7 +3568,8 @@ BEGIN
             HINT = 'Reset the password in the identity provider.';
   END IF;
   pw := runai_internal.random_text('password');
-  UPDATE runai_internal.users SET password_hash = runai_internal.password_hash(pw), password_temporary = true,
+  verifier := runai_internal.password_hash(pw);
+  UPDATE runai_internal.users SET password_hash = verifier, password_temporary = true,
                          updated_at = now()
    WHERE id = u.id;
   n := runai_internal.end_sessions(u.id, NULL);
@@ -3478,6 +3598,7 @@ BEGIN
   uid := runai_internal.lock_user(e, true);
   SELECT * INTO u FROM runai_internal.users WHERE id = uid;
   PERFORM runai_internal.require_dominates('user:' || e);
+  PERFORM runai_internal.serialise_admin_changes();
   nrules := runai_internal.delete_rules_of('user', e);
   nsessions := runai_internal.end_sessions(u.id, NULL);
   DELETE FROM runai_internal.users WHERE id = u.id;
@@ -3582,6 +3703,7 @@ DECLARE
   a runai_internal.applications;
   secret text;
   n bigint;
+  verifier text;
 BEGIN
   PERFORM runai_internal.not_null(p_name, 'name');
   PERFORM runai_internal.require_tenant_wide('apps', 'edit');
@@ -3590,7 +3712,8 @@ BEGIN
   -- whoever knows the new secret acts as the application: dominance over it
   PERFORM runai_internal.require_dominates('app:' || a.name);
   secret := runai_internal.random_text('secret');
-  UPDATE runai_internal.applications SET secret_hash = runai_internal.password_hash(secret), updated_at = now()
+  verifier := runai_internal.password_hash(secret);
+  UPDATE runai_internal.applications SET secret_hash = verifier, updated_at = now()
    WHERE id = a.id;
   n := runai_internal.end_sessions(NULL, a.id);
   PERFORM runai_internal.log_event('update', 'Succeeded', 'apps', a.name, a.id::text,
@@ -4329,6 +4452,216 @@ $$;
 COMMENT ON FUNCTION runai.export_users_csv() IS
   'The users table (runai.users_table, as the current subject sees it) as CSV text with a header, sorted by user, at most 20,000 rows; a WARNING says how many rows were left out. The text equals COPY (SELECT * FROM runai.users_table ORDER BY "user" LIMIT 20000) TO STDOUT WITH (FORMAT csv, HEADER).';
 
+-- ==== 85_code_citus.sql ====
+-- Code: running on a Citus cluster (SPEC section 8, README "Running on Citus").
+--
+-- runai.distribute_catalog(), run once on the coordinator, makes every table of
+-- the catalog a Citus reference table -- one copy, a "placement", on every node,
+-- written by the coordinator with two-phase commit -- and, unless told not to,
+-- distributes runai.workloads by its project.  Without Citus nothing here runs:
+-- the install script is the same for one server and for every node of a
+-- cluster (Citus runs CREATE EXTENSION on each worker), which is why this is a
+-- function and not part of the install.
+--
+-- What the conversion has to work around (the report of the experiments on a
+-- Citus 13 cluster is the source of each point):
+--  - create_reference_table refuses tables with triggers unless
+--    citus.enable_unsafe_triggers is on; it then copies each trigger onto every
+--    placement, in the state it has at that moment, and copies the rows after
+--    creating the triggers.  So the row triggers that would refuse that copy
+--    (refuse_change of the predefined tables, restore_system of the scopes) are
+--    disabled during it and enabled ALWAYS again afterwards (Citus carries that
+--    to the placements); the guard event trigger allows exactly that, and only
+--    inside this function.  Every other trigger keeps ENABLE ALWAYS.
+--  - A foreign key from a table that is not yet a reference table to one that is
+--    makes Citus convert the whole graph of tables at once, which fails on the
+--    extension's dependent objects.  So every foreign key among the tables is
+--    dropped first and added again at the end (Citus adds it to every placement);
+--    each worker's own copy of a table, made by its own CREATE EXTENSION, becomes
+--    Citus's shell there and loses its foreign keys too (the DROP ... IF EXISTS
+--    after the conversion reaches the workers).
+--  - The coordinator's own copy of each table becomes its shell: emptied with
+--    truncate_local_data_after_distributing_table, which the TRUNCATE triggers
+--    allow only inside this function.
+--  - runai.workloads can only be distributed by project with a primary key that
+--    includes it: (project, id) from then on.
+-- All of it is one transaction: the catalog is distributed on every node or on
+-- none.
+
+-- ---------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION runai_internal.catalog_distributed() RETURNS boolean
+AS 'MODULE_PATHNAME', 'rbac_catalog_distributed_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION runai_internal.catalog_distributed() IS
+  'Internal: are the tables of the catalog Citus reference tables (runai.distribute_catalog)?';
+
+CREATE OR REPLACE FUNCTION runai_internal.remote_shard_write(rel pg_catalog.regclass, logical pg_catalog.regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'rbac_remote_shard_write_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION runai_internal.remote_shard_write(pg_catalog.regclass, pg_catalog.regclass) IS
+  'Internal, for triggers: is rel a Citus placement of logical, written for a distributed transaction that another node started (which checks the change on its own placement)?';
+
+-- Is the body of runai.distribute_catalog running (in this backend)?
+CREATE OR REPLACE FUNCTION runai_internal.distributing() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(runai_internal.actor_function()
+                  OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('runai.distribute_catalog(boolean)')::pg_catalog.oid,
+                  false)
+$$;
+COMMENT ON FUNCTION runai_internal.distributing() IS
+  'Internal: is runai.distribute_catalog running in this backend? (The triggers and the guard allow it what they refuse to everyone else.)';
+
+-- ---------------------------------------------------------------------------
+-- runai.distribute_catalog
+-- ---------------------------------------------------------------------------
+
+-- The conversion; returns what it did ({catalog, workloads}).  Citus's own
+-- notices (the copies of the rows, the constraints the workers' shells no longer
+-- have) are not shown.
+CREATE OR REPLACE FUNCTION runai_internal.distribute_tables(p_workloads boolean, OUT did_catalog boolean,
+                                                            OUT did_workloads boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+  tables pg_catalog.regclass[] := ARRAY['runai.resource_types', 'runai_internal.roles', 'runai_internal.role_permissions',
+                                        'runai.workload_kinds', 'runai_internal.scopes', 'runai_internal.users',
+                                        'runai_internal.group_members', 'runai_internal.applications',
+                                        'runai_internal.access_rules', 'runai_internal.db_role_bindings',
+                                        'runai_internal.events', 'runai_internal.sessions',
+                                        'runai_internal.admin_guard']::pg_catalog.regclass[];
+  paused text[] := ARRAY['runai.resource_types', 'refuse_change', 'runai_internal.roles', 'refuse_change',
+                         'runai_internal.role_permissions', 'refuse_change', 'runai.workload_kinds', 'refuse_change',
+                         'runai_internal.scopes', 'restore_system'];
+  t pg_catalog.regclass;
+  fk_rels pg_catalog.regclass[] := '{}';
+  fk_names text[] := '{}';
+  fk_defs text[] := '{}';
+  ndist integer;
+BEGIN
+  did_catalog := false;
+  did_workloads := false;
+  SELECT count(*) INTO ndist FROM pg_catalog.pg_dist_partition WHERE logicalrelid = ANY (tables);
+  IF ndist > 0 AND ndist < pg_catalog.array_length(tables, 1) THEN
+    RAISE EXCEPTION 'the catalog of runai_rbac is partly distributed'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s of its %s tables are Citus tables; runai.distribute_catalog converts all of them at once, so something else converted some.',
+                            ndist, pg_catalog.array_length(tables, 1)),
+            HINT = 'Undo the conversion of those tables (undistribute_table) and run runai.distribute_catalog() again.';
+  END IF;
+
+  PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+  PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+
+  IF ndist = 0 THEN
+    -- Foreign keys among the tables, and from runai.workloads to them.
+    SELECT coalesce(pg_catalog.array_agg(c.conrelid::pg_catalog.regclass ORDER BY c.conrelid, c.conname), '{}'),
+           coalesce(pg_catalog.array_agg(c.conname::text ORDER BY c.conrelid, c.conname), '{}'),
+           coalesce(pg_catalog.array_agg(pg_catalog.pg_get_constraintdef(c.oid) ORDER BY c.conrelid, c.conname), '{}')
+      INTO fk_rels, fk_names, fk_defs
+      FROM pg_catalog.pg_constraint c
+     WHERE c.contype = 'f'
+       AND (c.conrelid = ANY (tables) OR c.conrelid = 'runai.workloads'::pg_catalog.regclass);
+    FOR i IN 1 .. coalesce(pg_catalog.array_length(fk_rels, 1), 0) LOOP
+      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk_rels[i], fk_names[i]);
+    END LOOP;
+    FOR i IN 1 .. pg_catalog.array_length(paused, 1) BY 2 LOOP
+      EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', paused[i], paused[i + 1]);
+    END LOOP;
+    FOREACH t IN ARRAY tables LOOP
+      PERFORM pg_catalog.create_reference_table(t);
+      PERFORM pg_catalog.truncate_local_data_after_distributing_table(t);
+    END LOOP;
+    FOR i IN 1 .. coalesce(pg_catalog.array_length(fk_rels, 1), 0) LOOP
+      IF fk_rels[i] = ANY (tables) THEN
+        -- the workers' shells still have it
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', fk_rels[i], fk_names[i]);
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk_rels[i], fk_names[i], fk_defs[i]);
+      END IF;
+    END LOOP;
+    FOR i IN 1 .. pg_catalog.array_length(paused, 1) BY 2 LOOP
+      EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', paused[i], paused[i + 1]);
+    END LOOP;
+    did_catalog := true;
+  END IF;
+
+  IF p_workloads AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                                  WHERE logicalrelid = 'runai.workloads'::pg_catalog.regclass
+                                    AND partmethod = 'h') THEN
+    -- Without a primary key while it is distributed, then (project, id) on every
+    -- node: the workers' shells drop their own (id) first.
+    ALTER TABLE runai.workloads DROP CONSTRAINT workloads_pkey;
+    PERFORM pg_catalog.create_distributed_table('runai.workloads', 'project');
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table('runai.workloads');
+    ALTER TABLE runai.workloads DROP CONSTRAINT IF EXISTS workloads_pkey;
+    ALTER TABLE runai.workloads ADD CONSTRAINT workloads_pkey PRIMARY KEY (project, id);
+    did_workloads := true;
+  END IF;
+  IF did_catalog THEN
+    -- runai.workloads's foreign keys (its kind), whether it is distributed or not
+    FOR i IN 1 .. coalesce(pg_catalog.array_length(fk_rels, 1), 0) LOOP
+      IF fk_rels[i] = 'runai.workloads'::pg_catalog.regclass THEN
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', fk_rels[i], fk_names[i]);
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk_rels[i], fk_names[i], fk_defs[i]);
+      END IF;
+    END LOOP;
+  END IF;
+
+END
+$$;
+COMMENT ON FUNCTION runai_internal.distribute_tables(boolean) IS
+  'Internal: the conversion of runai.distribute_catalog, quiet.';
+
+CREATE OR REPLACE FUNCTION runai.distribute_catalog(distribute_workloads boolean DEFAULT true) RETURNS void
+AS 'MODULE_PATHNAME', 'rbac_dispatch' LANGUAGE C;
+CREATE OR REPLACE FUNCTION runai_internal.distribute_catalog(p_workloads boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  done record;
+BEGIN
+  PERFORM runai_internal.not_null(p_workloads, 'distribute_workloads');
+  IF NOT runai_internal.actor_superuser() THEN
+    RAISE EXCEPTION 'permission denied: only a superuser may distribute the catalog of runai_rbac'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'runai.distribute_catalog changes how every table of the extension is stored on every node of the Citus cluster.',
+            HINT = 'Run it as a superuser on the coordinator.';
+  END IF;
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    RAISE EXCEPTION 'Citus is not installed in this database'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'runai.distribute_catalog makes the catalog of runai_rbac Citus reference tables; without Citus the catalog is already the one copy there is.',
+            HINT = 'Install Citus 13, preload it before runai_rbac (shared_preload_libraries = ''citus,runai_rbac'') and run CREATE EXTENSION citus first.';
+  END IF;
+  IF (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0 THEN
+    RAISE EXCEPTION 'runai.distribute_catalog must run on the Citus coordinator'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('This node is a worker (group %s); the coordinator distributes the tables to every node.',
+                            (SELECT groupid FROM pg_catalog.pg_dist_local_group)),
+            HINT = 'Connect to the coordinator and run it there.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid = 0) THEN
+    RAISE EXCEPTION 'the Citus coordinator is not in the metadata'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Every node, the coordinator included, needs its own copy (placement) of the catalog, and only nodes in pg_dist_node get one.',
+            HINT = 'Add it with SELECT citus_set_coordinator_host(''<host>'', <port>); then run runai.distribute_catalog() again.';
+  END IF;
+
+  SELECT * INTO done FROM runai_internal.distribute_tables(p_workloads);
+  IF done.did_catalog OR done.did_workloads THEN
+    PERFORM runai_internal.log_event('update', 'Succeeded', 'settings', 'catalog', NULL,
+                                     pg_catalog.jsonb_build_object('distributed', done.did_catalog,
+                                                                   'workloads_distributed', done.did_workloads));
+  ELSE
+    RAISE NOTICE 'the catalog of runai_rbac is already distributed'
+      USING DETAIL = CASE WHEN p_workloads THEN 'Its tables are reference tables and runai.workloads is distributed by project.'
+                          ELSE 'Its tables are reference tables.' END,
+            HINT = 'Nothing to do.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION runai.distribute_catalog(boolean) IS
+  'On a Citus coordinator that is in the metadata: makes every table of the catalog a reference table (a copy on every node, changed only through the coordinator, with two-phase commit) and, unless distribute_workloads is false, distributes runai.workloads by project (its primary key becomes (project, id)). One transaction; idempotent. Superuser only.';
+
 -- ==== 95_code_guard.sql ====
 -- Code: the guard of the extension's triggers, created after every trigger: the
 -- event trigger below would otherwise fire on the install script's own ALTER TABLE
@@ -4338,29 +4671,45 @@ COMMENT ON FUNCTION runai.export_users_csv() IS
 -- The extension's triggers keep every backend's cache and the catalog's rules correct;
 -- disabling, dropping or renaming one would let stale permissions stand, so any
 -- ALTER TABLE, ALTER TRIGGER or DROP TRIGGER that leaves one of them missing or not
--- ENABLE ALWAYS is refused.
+-- ENABLE ALWAYS is refused.  The one exception: while runai.distribute_catalog
+-- makes the tables Citus reference tables, the row triggers that would refuse
+-- Citus's own copy of the rows into the new placements (refuse_change,
+-- restore_system) may be disabled; it enables them again before it returns.
 CREATE OR REPLACE FUNCTION runai_internal.guard_triggers() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE bad text;
+DECLARE
+  bad text;
+  distributing boolean := false;
 BEGIN
+  -- Asked only when one of the triggers is not ENABLE ALWAYS, which only the
+  -- extension's owner or a superuser can cause: runai_internal.distributing is not
+  -- executable by the ordinary roles whose own DDL this guard also sees.
+  IF EXISTS (SELECT 1 FROM pg_trigger t
+              WHERE t.tgrelid IN (SELECT c.oid FROM pg_class c
+                                   WHERE c.relnamespace IN ('runai'::regnamespace, 'runai_internal'::regnamespace))
+                AND t.tgname IN ('refuse_change', 'restore_system') AND t.tgenabled <> 'A') THEN
+    distributing := runai_internal.distributing();
+  END IF;
   SELECT string_agg(format('%s on %s', e.tg, e.tbl), ', ') INTO bad
-    FROM (VALUES ('invalidate', 'runai_internal.scopes'), ('invalidate', 'runai_internal.access_rules'),
-                 ('invalidate', 'runai_internal.users'), ('invalidate', 'runai_internal.group_members'),
-                 ('invalidate', 'runai_internal.db_role_bindings'), ('invalidate', 'runai_internal.applications'),
-                 ('invalidate', 'runai_internal.sessions'),
-                 ('scope_tree', 'runai_internal.scopes'), ('scope_tree_truncate', 'runai_internal.scopes'),
-                 ('refuse_update', 'runai_internal.access_rules'),
-                 ('append_only', 'runai_internal.events'), ('append_only_truncate', 'runai_internal.events'),
-                 ('refuse_change', 'runai_internal.roles'), ('refuse_truncate', 'runai_internal.roles'),
-                 ('refuse_change', 'runai_internal.role_permissions'), ('refuse_truncate', 'runai_internal.role_permissions'),
-                 ('refuse_change', 'runai.resource_types'), ('refuse_truncate', 'runai.resource_types'),
-                 ('refuse_change', 'runai.workload_kinds'), ('refuse_truncate', 'runai.workload_kinds'),
-                 ('keep_last_admin', 'runai_internal.access_rules'), ('keep_last_admin', 'runai_internal.users'),
-                 ('keep_last_admin_truncate', 'runai_internal.access_rules'),
-                 ('keep_last_admin_truncate', 'runai_internal.users')) e(tg, tbl)
+    FROM (VALUES ('invalidate', 'runai_internal.scopes', false), ('invalidate', 'runai_internal.access_rules', false),
+                 ('invalidate', 'runai_internal.users', false), ('invalidate', 'runai_internal.group_members', false),
+                 ('invalidate', 'runai_internal.db_role_bindings', false), ('invalidate', 'runai_internal.applications', false),
+                 ('invalidate', 'runai_internal.sessions', false),
+                 ('scope_tree', 'runai_internal.scopes', false), ('scope_tree_truncate', 'runai_internal.scopes', false),
+                 ('refuse_update', 'runai_internal.access_rules', false),
+                 ('append_only', 'runai_internal.events', false), ('append_only_truncate', 'runai_internal.events', false),
+                 ('refuse_change', 'runai_internal.roles', true), ('refuse_truncate', 'runai_internal.roles', false),
+                 ('refuse_change', 'runai_internal.role_permissions', true), ('refuse_truncate', 'runai_internal.role_permissions', false),
+                 ('refuse_change', 'runai.resource_types', true), ('refuse_truncate', 'runai.resource_types', false),
+                 ('refuse_change', 'runai.workload_kinds', true), ('refuse_truncate', 'runai.workload_kinds', false),
+                 ('restore_system', 'runai_internal.scopes', true),
+                 ('keep_last_admin', 'runai_internal.access_rules', false), ('keep_last_admin', 'runai_internal.users', false),
+                 ('keep_last_admin_truncate', 'runai_internal.access_rules', false),
+                 ('keep_last_admin_truncate', 'runai_internal.users', false)) e(tg, tbl, pausable)
    WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
                       WHERE t.tgrelid = to_regclass(e.tbl)
-                        AND t.tgname = e.tg AND t.tgenabled = 'A');
+                        AND t.tgname = e.tg
+                        AND (t.tgenabled = 'A' OR (e.pausable AND distributing)));
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'the triggers of runai_rbac cannot be disabled or dropped'
       USING ERRCODE = 'insufficient_privilege',

@@ -378,22 +378,54 @@ $$;
 COMMENT ON FUNCTION runai_internal.serialise_admin_changes() IS
   'Internal: on a Citus cluster, serialises changes that could remove the last local System administrator (runai_internal.keep_last_admin).';
 
--- Constraint triggers cannot be replaced: created once, kept when this part is
--- replayed (the function above is what changes).
+-- Constraint triggers cannot be replaced (CREATE OR REPLACE TRIGGER refuses them).
+-- Each is created where it is missing; where the installed one is not the one
+-- defined here (an update from a version whose trigger differed: 0.1.0's named no
+-- table), it is dropped and created again, with the guard of the triggers
+-- (95_code_guard.sql) set aside meanwhile.  The two are compared as PostgreSQL
+-- deparses them, the definition here through a twin made from it and dropped at
+-- once, so replaying this part on the same version changes nothing.
 DO $$
+DECLARE
+  tbl regclass;
+  spec text;
+  installed text;
+  wanted text;
+  guarded boolean;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
-                  WHERE tgrelid = 'runai_internal.access_rules'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
-    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE ON runai_internal.access_rules
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin('access_rules');
-  END IF;
-  ALTER TABLE runai_internal.access_rules ENABLE ALWAYS TRIGGER keep_last_admin;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
-                  WHERE tgrelid = 'runai_internal.users'::pg_catalog.regclass AND tgname = 'keep_last_admin') THEN
-    CREATE CONSTRAINT TRIGGER keep_last_admin AFTER DELETE OR UPDATE OF type, email ON runai_internal.users
-      DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin('users');
-  END IF;
-  ALTER TABLE runai_internal.users ENABLE ALWAYS TRIGGER keep_last_admin;
+  FOR tbl, spec IN VALUES
+    ('runai_internal.access_rules'::regclass,
+     'AFTER DELETE OR UPDATE ON runai_internal.access_rules DEFERRABLE INITIALLY IMMEDIATE
+      FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''access_rules'')'),
+    ('runai_internal.users'::regclass,
+     'AFTER DELETE OR UPDATE OF type, email ON runai_internal.users DEFERRABLE INITIALLY IMMEDIATE
+      FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''users'')')
+  LOOP
+    SELECT pg_catalog.pg_get_triggerdef(t.oid) INTO installed
+      FROM pg_catalog.pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'keep_last_admin';
+    IF installed IS NOT NULL THEN
+      EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin_wanted ' || spec;
+      SELECT pg_catalog.replace(pg_catalog.pg_get_triggerdef(t.oid), 'keep_last_admin_wanted', 'keep_last_admin')
+        INTO wanted
+        FROM pg_catalog.pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'keep_last_admin_wanted';
+      EXECUTE format('DROP TRIGGER keep_last_admin_wanted ON %s', tbl);
+      IF installed IS DISTINCT FROM wanted THEN
+        guarded := EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'runai_rbac_guard_triggers');
+        IF guarded THEN
+          ALTER EVENT TRIGGER runai_rbac_guard_triggers DISABLE;
+        END IF;
+        EXECUTE format('DROP TRIGGER keep_last_admin ON %s', tbl);
+        EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
+        IF guarded THEN
+          ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
+        END IF;
+      END IF;
+    ELSE
+      EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
+  END LOOP;
 END
 $$;
 
