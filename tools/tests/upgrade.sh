@@ -783,6 +783,20 @@ for v in $released; do
   q -c "DROP DATABASE $db" >/dev/null 2>&1
 done
 
+# A failed update to the current version says which data parts changed after its
+# hand-written part did: a data part runs only at CREATE EXTENSION, so the update
+# must make each such change with statements of its own (tools/build_sql.sh).
+data_parts_note() {   # data_parts_note VERSION
+  local f c changed
+  f=$(ls src/upgrade/$EXT--*--"$current".sql 2>/dev/null | head -1)
+  [ -n "$f" ] || return 0
+  c=$(git log -1 --format=%H -- "$f")
+  [ -n "$c" ] || return 0
+  changed=$(git diff --name-only "$c" -- 'src/sql/[0-9][0-9]_data_*.sql' | xargs -r -n1 basename | paste -sd' ')
+  [ -n "$changed" ] || return 0
+  note "$1: data parts changed after $f was last committed: $changed -- the update must make their changes itself (a new object: its CREATE in $f, or a -- @PART line for a part that only adds)"
+}
+
 # ---------------------------------------------------------------------------
 # upgrade_real VERSION: VERSION as an administrator meets it (see the top): its own
 # library in a private installation and cluster, the database filled through its
@@ -856,9 +870,9 @@ upgrade_real() {
   echo "-- $v: ALTER EXTENSION $EXT UPDATE"
   q -c "CREATE DATABASE $db TEMPLATE $pristine" || return 1
   if ! q -d "$db" -c "ALTER EXTENSION $EXT UPDATE" 2>"$tmp/$db.err"; then
-    bad "$v: ALTER EXTENSION $EXT UPDATE failed: $(cat "$tmp/$db.err")"; return 1
+    bad "$v: ALTER EXTENSION $EXT UPDATE failed: $(cat "$tmp/$db.err")"; data_parts_note "$v"; return 1
   fi
-  compare_updated "$db" "$v" "$tmp/$v.before" "$tmp/$v.before.grid"
+  compare_updated "$db" "$v" "$tmp/$v.before" "$tmp/$v.before.grid" || data_parts_note "$v"
 
   echo "-- $v: pg_dump and pg_restore of the updated database"
   dump_restore "$db" "$v"
