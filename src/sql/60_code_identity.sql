@@ -387,17 +387,17 @@ COMMENT ON FUNCTION runai_internal.serialise_admin_changes() IS
 -- once, so replaying this part on the same version changes nothing.
 DO $$
 DECLARE
-  tbl regclass;
+  tbl pg_catalog.regclass;
   spec text;
   installed text;
   wanted text;
   guarded boolean;
 BEGIN
   FOR tbl, spec IN VALUES
-    ('runai_internal.access_rules'::regclass,
+    ('runai_internal.access_rules'::pg_catalog.regclass,
      'AFTER DELETE OR UPDATE ON runai_internal.access_rules DEFERRABLE INITIALLY IMMEDIATE
       FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''access_rules'')'),
-    ('runai_internal.users'::regclass,
+    ('runai_internal.users'::pg_catalog.regclass,
      'AFTER DELETE OR UPDATE OF type, email ON runai_internal.users DEFERRABLE INITIALLY IMMEDIATE
       FOR EACH ROW EXECUTE FUNCTION runai_internal.keep_last_admin(''users'')')
   LOOP
@@ -408,15 +408,14 @@ BEGIN
       SELECT pg_catalog.replace(pg_catalog.pg_get_triggerdef(t.oid), 'keep_last_admin_wanted', 'keep_last_admin')
         INTO wanted
         FROM pg_catalog.pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'keep_last_admin_wanted';
-      EXECUTE format('DROP TRIGGER keep_last_admin_wanted ON %s', tbl);
+      EXECUTE pg_catalog.format('DROP TRIGGER keep_last_admin_wanted ON %s', tbl);
       IF installed IS DISTINCT FROM wanted THEN
         guarded := EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'runai_rbac_guard_triggers');
         IF guarded THEN
           ALTER EVENT TRIGGER runai_rbac_guard_triggers DISABLE;
         END IF;
-        EXECUTE format('DROP TRIGGER keep_last_admin ON %s', tbl);
+        EXECUTE pg_catalog.format('DROP TRIGGER keep_last_admin ON %s', tbl);
         EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
-        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
         IF guarded THEN
           ALTER EVENT TRIGGER runai_rbac_guard_triggers ENABLE ALWAYS;
         END IF;
@@ -424,7 +423,7 @@ BEGIN
     ELSE
       EXECUTE 'CREATE CONSTRAINT TRIGGER keep_last_admin ' || spec;
     END IF;
-    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
+    EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER keep_last_admin', tbl);
   END LOOP;
 END
 $$;
