@@ -13,9 +13,13 @@
  *
  * Invalidation protocol:
  *  - Every change to the extension's tables sends a relcache invalidation for that
- *    table (statement triggers, rbac_cache_changed).  PostgreSQL delivers it to this
+ *    table's signal (statement triggers, rbac_cache_changed; catalog.h: a relation
+ *    that no plan reads, so that the plans that read the table are kept; a database
+ *    still at 0.1.0 invalidates the table itself).  PostgreSQL delivers it to this
  *    backend at its own next command (own changes), at abort (undoing them), and to
- *    other backends once committed, at their next AcceptInvalidationMessages().
+ *    other backends once committed, at their next AcceptInvalidationMessages().  A
+ *    transaction's invalidations are sent after its commit is visible and after the
+ *    scope tree applied its changes (scopetree.c), whatever relation they name.
  *  - rbac_relcache_callback only sets flags and bumps generations.
  *  - rbac_cache_begin(), at the top of every SQL-callable entry point, calls
  *    AcceptInvalidationMessages() once per statement (so READ COMMITTED sees a
@@ -125,7 +129,7 @@ typedef struct BindingEnt
 static void
 rbac_relcache_callback(Datum arg, Oid relid)
 {
-	int			r = relid == InvalidOid ? -1 : rbac_catalog_relation_of(relid);
+	int			r = relid == InvalidOid ? -1 : rbac_catalog_changed_relation(relid);
 
 	if (relid == InvalidOid)
 	{
@@ -186,14 +190,18 @@ rbac_cache_init(void)
 }
 
 /*
- * The extension changed one of its tables from C: tell every backend at commit,
- * and this one at once.
+ * One of the extension's tables changed: tell every backend at commit, and this
+ * one at once, with an invalidation of the table's signal (catalog.h).
  */
 void
 rbac_cache_changed(Oid relid)
 {
-	CacheInvalidateRelcacheByRelid(relid);
-	rbac_relcache_callback((Datum) 0, relid);
+	const RbacCatalog *cat = rbac_catalog_lookup();
+	int			r = rbac_catalog_relation_of(relid);
+	Oid			target = r >= 0 ? rbac_catalog_announcer(cat, (RbacRelation) r) : relid;
+
+	CacheInvalidateRelcacheByRelid(target);
+	rbac_relcache_callback((Datum) 0, target);
 }
 
 /* OID of one of the extension's relations; raises an error if it is missing. */

@@ -12,11 +12,12 @@
  *    until the next rbac_cache_begin(), and grants held with rbac_cache_hold() until
  *    the statement ends.
  *  - Changes to the extension's tables send relcache invalidations for the changed
- *    table (statement triggers and the C write paths call rbac_cache_changed()); the
- *    callback only sets flags.  Grants are rebuilt lazily, reading the tables with
- *    a fresh MVCC snapshot, so a session sees its own uncommitted changes and an
- *    aborted change is never seen.  Scope changes do not touch grants: they are
- *    sets of stable node ids, and the tree itself follows every change.
+ *    table's signal (catalog.h; statement triggers and the C write paths call
+ *    rbac_cache_changed()); the callback only sets flags.  Grants are rebuilt
+ *    lazily, reading the tables with a fresh MVCC snapshot, so a session sees its
+ *    own uncommitted changes and an aborted change is never seen.  Scope changes
+ *    do not touch grants: they are sets of stable node ids, and the tree itself
+ *    follows every change.
  *  - A rule whose expires_at has passed stops granting: each subject entry remembers
  *    its earliest expiry and is rebuilt once the statement time passes it.
  */

@@ -77,6 +77,22 @@ static const bool relation_internal[RBAC_NRELATIONS] = {
 	[RBAC_IDX_SESSIONS_PKEY] = true,
 };
 
+/* Names of the signals (schema runai_internal, from 0.2.0), and the table each announces. */
+static const struct
+{
+	const char *name;
+	int			table;			/* an RbacRelation; -1: none */
+}			signal_names[RBAC_NSIGNALS] = {
+	[RBAC_SIG_SCOPES] = {"signal_scopes", RBAC_REL_SCOPES},
+	[RBAC_SIG_ACCESS_RULES] = {"signal_access_rules", RBAC_REL_ACCESS_RULES},
+	[RBAC_SIG_USERS] = {"signal_users", RBAC_REL_USERS},
+	[RBAC_SIG_GROUP_MEMBERS] = {"signal_group_members", RBAC_REL_GROUP_MEMBERS},
+	[RBAC_SIG_APPLICATIONS] = {"signal_applications", RBAC_REL_APPLICATIONS},
+	[RBAC_SIG_DB_ROLE_BINDINGS] = {"signal_db_role_bindings", RBAC_REL_DB_ROLE_BINDINGS},
+	[RBAC_SIG_SESSIONS] = {"signal_sessions", RBAC_REL_SESSIONS},
+	[RBAC_SIG_SUBJECT] = {"signal_subject", -1},
+};
+
 /* Names and text argument counts of the functions, by RbacFunction. */
 static const struct
 {
@@ -131,7 +147,8 @@ rbac_catalog_on_relcache(RbacRelcacheListener listener)
 
 /*
  * Relcache callback: one of the relations changed, or everything; then the
- * listeners of the units above.
+ * listeners of the units above.  A signal's invalidation says nothing about
+ * where the objects are (see catalog.h).
  */
 static void
 catalog_relcache_callback(Datum arg, Oid relid)
@@ -187,12 +204,61 @@ rbac_catalog_relation_of(Oid relid)
 	return -1;
 }
 
+/* The signal that announces table r, or -1. */
+static int
+signal_of(RbacRelation r)
+{
+	for (int s = 0; s < RBAC_NSIGNALS; s++)
+		if (signal_names[s].table == (int) r)
+			return s;
+	return -1;
+}
+
 /* See catalog.h. */
 bool
 rbac_catalog_relation_may_be(Oid relid, RbacRelation r)
 {
+	int			s = signal_of(r);
+
 	return !OidIsValid(relid) || !OidIsValid(catalog.rel[r]) || catalog.rel[r] == relid ||
-		catalog.logical[r] == relid;
+		catalog.logical[r] == relid || (s >= 0 && catalog.signal[s] == relid);
+}
+
+/* See catalog.h. */
+int
+rbac_catalog_changed_relation(Oid relid)
+{
+	int			r = rbac_catalog_relation_of(relid);
+
+	if (r >= 0 || !OidIsValid(relid))
+		return r;
+	for (int s = 0; s < RBAC_NSIGNALS; s++)
+		if (catalog.signal[s] == relid)
+			return signal_names[s].table;
+	return -1;
+}
+
+/* See catalog.h. */
+Oid
+rbac_catalog_announcer(const RbacCatalog *cat, RbacRelation r)
+{
+	int			s = signal_of(r);
+
+	if (s >= 0 && OidIsValid(cat->signal[s]))
+	{
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(cat->signal[s])))
+			return cat->signal[s];
+		/* dropped behind the extension's back: look again next time */
+		catalog_invalidate();
+	}
+	return cat->rel[r];
+}
+
+/* See catalog.h. */
+Oid
+rbac_catalog_cached_signal(RbacSignal s)
+{
+	return catalog_valid ? catalog.signal[s] : InvalidOid;
 }
 
 /* ---------------------------------------------------------------------------
@@ -316,6 +382,9 @@ catalog_build(RbacCatalog *c)
 		c->rel[r] = c->logical[r] = lookup_relation(c, r);
 	if (rbac_citus_present())
 		find_placements(c);
+	if (c->layout >= RBAC_LAYOUT_0_2)
+		for (int s = 0; s < RBAC_NSIGNALS; s++)
+			c->signal[s] = get_relname_relid(signal_names[s].name, c->internal_schema);
 	for (int f = 0; f < RBAC_NFUNCTIONS; f++)
 		c->fn[f] = lookup_function(c, f);
 }
@@ -340,6 +409,9 @@ rbac_catalog_lookup(void)
 	complete = c.layout != RBAC_LAYOUT_NONE;
 	for (int r = 0; r < RBAC_NRELATIONS; r++)
 		complete &= OidIsValid(c.rel[r]);
+	if (c.layout >= RBAC_LAYOUT_0_2)
+		for (int s = 0; s < RBAC_NSIGNALS; s++)
+			complete &= OidIsValid(c.signal[s]);
 	for (int f = 0; f < RBAC_NFUNCTIONS; f++)
 	{
 		function_hash[f] = OidIsValid(c.fn[f]) ?

@@ -36,9 +36,25 @@
  * whenever its metadata of the table changes: the callback then looks everything
  * up again.
  *
- * Extending it: add an entry to RbacRelation or RbacFunction and its name to the
- * tables in catalog.c; generation tells callers that cache derived state (plans,
- * placements) when any OID changed.
+ * Signals.  From 0.2.0 on, a change of one of the tables that decide grants,
+ * sessions or the scope tree is announced by a relcache invalidation of its
+ * signal, runai_internal.signal_<table>, a relation without columns or rows that
+ * no plan reads, rather than of the table itself: an invalidation of a table
+ * throws away every cached plan that reads it, in every backend, so the plans of
+ * the extension's own functions would be made again after every write.  The
+ * plans that must follow those changes -- row-level security's -- depend on the
+ * signals instead (rls.c).  signal_subject is never sent to other backends: a
+ * backend whose token subject changes executes its invalidation locally.  A
+ * database still at 0.1.0 has no signals: its tables announce themselves.  The
+ * signals are not part of the catalog's own validity (an invalidation of one says
+ * nothing about where the objects are); a signal that went missing is noticed by
+ * the sender (rbac_catalog_announcer), which then invalidates the table itself.
+ * On Citus the signals stay ordinary tables of each node, never distributed: a
+ * write of this node's placement is announced by this node's signal.
+ *
+ * Extending it: add an entry to RbacRelation, RbacSignal or RbacFunction and its
+ * name to the tables in catalog.c; generation tells callers that cache derived
+ * state (plans, placements) when any OID changed.
  */
 #ifndef RUNAI_RBAC_CATALOG_H
 #define RUNAI_RBAC_CATALOG_H
@@ -73,6 +89,20 @@ typedef enum RbacRelation
 	RBAC_NRELATIONS
 } RbacRelation;
 
+/* The signals (see above): each announces one table, but signal_subject. */
+typedef enum RbacSignal
+{
+	RBAC_SIG_SCOPES,
+	RBAC_SIG_ACCESS_RULES,
+	RBAC_SIG_USERS,
+	RBAC_SIG_GROUP_MEMBERS,
+	RBAC_SIG_APPLICATIONS,
+	RBAC_SIG_DB_ROLE_BINDINGS,
+	RBAC_SIG_SESSIONS,
+	RBAC_SIG_SUBJECT,			/* this backend's token subject; local only */
+	RBAC_NSIGNALS
+} RbacSignal;
+
 /* The functions that C code puts into plans (the planner support of rls.c). */
 typedef enum RbacFunction
 {
@@ -94,6 +124,7 @@ typedef struct RbacCatalog
 	Oid			internal_schema;	/* runai_internal; runai at 0.1.0 */
 	Oid			rel[RBAC_NRELATIONS];	/* the data: InvalidOid if missing */
 	Oid			logical[RBAC_NRELATIONS];	/* as named (the shell on Citus) */
+	Oid			signal[RBAC_NSIGNALS];	/* InvalidOid: missing (0.1.0) */
 	Oid			fn[RBAC_NFUNCTIONS];	/* InvalidOid: missing */
 	bool		distributed;	/* the tables are Citus reference tables */
 	int32		citus_group;	/* this node's Citus group (0: coordinator), -1: no Citus */
@@ -135,9 +166,29 @@ extern int	rbac_catalog_relation_of(Oid relid);
 /*
  * For invalidation callbacks: may a relcache invalidation of relid concern
  * relation r?  True for a full reset (InvalidOid), for r itself (its data or its
- * shell), and while r has not been looked up yet.
+ * shell) and its signal, and while r has not been looked up yet.
  */
 extern bool rbac_catalog_relation_may_be(Oid relid, RbacRelation r);
+
+/*
+ * For invalidation callbacks (reads no catalog): the table whose change a relcache
+ * invalidation of relid announces -- relid is that table or its signal, as last
+ * looked up -- or -1.
+ */
+extern int	rbac_catalog_changed_relation(Oid relid);
+
+/*
+ * The relation whose relcache invalidation announces a change of table r: its
+ * signal, or the table itself where it has none (0.1.0, or the signal went
+ * missing: then the catalog is looked up again at the next call).
+ */
+extern Oid	rbac_catalog_announcer(const RbacCatalog *cat, RbacRelation r);
+
+/*
+ * For callbacks that must not read the catalog (a GUC's assign hook): signal s as
+ * last looked up, or InvalidOid if there is none or the lookup may be stale.
+ */
+extern Oid	rbac_catalog_cached_signal(RbacSignal s);
 
 /*
  * The SQL name of the internal function that goes with a public one (the body

@@ -42,13 +42,16 @@
  * therefore never offered to such a subject.
  *
  * Plan invalidation.  A plan is made for the subject of its planning time.  The
- * support function adds the tables access_rules, group_members, db_role_bindings,
- * users and sessions to the plan's relation dependencies, so that the relcache
- * invalidation that every change of those tables sends (cache.h) makes cached
- * plans (prepared statements, PL/pgSQL) be planned again; a change of database
- * role is handled by PostgreSQL itself (plans with row-level security record the
- * role they were made for); a change of token subject calls the callback this
- * unit registers with session.c (rbac_rls_init).  A plan that nevertheless runs
+ * support function adds the signals of the tables access_rules, group_members,
+ * db_role_bindings, users and sessions (catalog.h; at 0.1.0 the tables
+ * themselves) and signal_subject to the plan's relation dependencies, so that the
+ * relcache invalidation that every change of those tables sends (cache.h) makes
+ * cached plans (prepared statements, PL/pgSQL) be planned again; a change of
+ * database role is handled by PostgreSQL itself (plans with row-level security
+ * record the role they were made for); a change of token subject calls the
+ * callback this unit registers with session.c (rbac_rls_init), which executes an
+ * invalidation of signal_subject in this backend only: the plans that depend on
+ * the subject are planned again, every other plan is kept.  A plan that nevertheless runs
  * for a subject it cannot answer for -- the gate for a subject granted part of the
  * tree, the key array for one granted everything -- resets the plan cache and
  * fails with "the current subject changed since this statement was planned"
@@ -82,6 +85,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "storage/sinval.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/pathnodes.h"
@@ -91,6 +95,7 @@
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/selfuncs.h"
@@ -1044,36 +1049,51 @@ static const RbacFunction rls_keys_function[] = {
 	[RLS_KEY_UUID] = RBAC_FN_RLS_ID_KEYS_UUID,
 };
 
-/* The tables whose changes change a subject's grants: plans depend on them. */
+/* The tables whose changes change a subject's grants: plans depend on their signals. */
 static const RbacRelation rls_plan_depends[] = {
 	RBAC_REL_ACCESS_RULES, RBAC_REL_GROUP_MEMBERS, RBAC_REL_DB_ROLE_BINDINGS,
 	RBAC_REL_USERS, RBAC_REL_SESSIONS,
 };
 
 /*
- * Makes the plan being built depend on the tables that decide the current
- * subject's grants, so that a change to any of them invalidates it.
+ * relation_oids with what announces a change of each of the n tables rels --
+ * its signal (catalog.h; at 0.1.0 the table itself), and on Citus its shell,
+ * whose invalidation says that its placement moved -- and signal_subject added,
+ * so that a plan depending on them is made again after any change of those
+ * tables or of the token subject.
+ */
+static List *
+rls_depend_on(List *relation_oids, const RbacRelation *rels, size_t n)
+{
+	const RbacCatalog *cat = rbac_catalog_lookup();
+
+	for (size_t i = 0; i < n; i++)
+	{
+		RbacRelation r = rels[i];
+		Oid			relid = rbac_catalog_announcer(cat, r);
+
+		if (OidIsValid(relid))
+			relation_oids = list_append_unique_oid(relation_oids, relid);
+		if (OidIsValid(cat->logical[r]) && cat->logical[r] != cat->rel[r])
+			relation_oids = list_append_unique_oid(relation_oids, cat->logical[r]);
+	}
+	if (OidIsValid(cat->signal[RBAC_SIG_SUBJECT]))
+		relation_oids = list_append_unique_oid(relation_oids, cat->signal[RBAC_SIG_SUBJECT]);
+	return relation_oids;
+}
+
+/*
+ * Makes the plan being built depend on the signals of the tables that decide the
+ * current subject's grants and on signal_subject, so that a change to any of them,
+ * or of the token subject, invalidates it.
  */
 static void
 rls_add_plan_dependencies(PlannerInfo *root)
 {
-	const RbacCatalog *cat;
-
 	if (root == NULL || root->glob == NULL)
 		return;
-	cat = rbac_catalog_lookup();
-	for (size_t i = 0; i < lengthof(rls_plan_depends); i++)
-	{
-		RbacRelation r = rls_plan_depends[i];
-
-		/* the data, and on Citus the shell, whose invalidation says it moved */
-		if (OidIsValid(cat->rel[r]))
-			root->glob->relationOids =
-				list_append_unique_oid(root->glob->relationOids, cat->rel[r]);
-		if (OidIsValid(cat->logical[r]))
-			root->glob->relationOids =
-				list_append_unique_oid(root->glob->relationOids, cat->logical[r]);
-	}
+	root->glob->relationOids = rls_depend_on(root->glob->relationOids, rls_plan_depends,
+											 lengthof(rls_plan_depends));
 }
 
 /* The index condition `key = ANY(runai_internal.rls_..._keys(...))` for a check, or NIL. */
@@ -1178,7 +1198,7 @@ rls_column_not_null(Oid relid, AttrNumber attnum)
  *    expire (the plan would outlive them).
  * The plan depends on the subject: changes of rules, groups, bindings and sessions
  * invalidate it (rls_add_plan_dependencies), a change of database role makes
- * PostgreSQL plan again, a change of token subject resets the plan cache (rbac_rls_init).
+ * PostgreSQL plan again, a change of token subject invalidates it (rbac_rls_init).
  * Should it run for a subject granted less anyway, runai_internal.rls_gate refuses (see
  * there) rather than return wrong rows.
  */
@@ -1333,16 +1353,8 @@ rbac_rls_plan_dependencies(List *relation_oids)
 		RBAC_REL_ACCESS_RULES, RBAC_REL_GROUP_MEMBERS, RBAC_REL_DB_ROLE_BINDINGS,
 		RBAC_REL_USERS, RBAC_REL_SESSIONS, RBAC_REL_SCOPES,
 	};
-	const RbacCatalog *cat = rbac_catalog_lookup();
 
-	for (size_t i = 0; i < lengthof(depends); i++)
-	{
-		if (OidIsValid(cat->rel[depends[i]]))
-			relation_oids = list_append_unique_oid(relation_oids, cat->rel[depends[i]]);
-		if (OidIsValid(cat->logical[depends[i]]))
-			relation_oids = list_append_unique_oid(relation_oids, cat->logical[depends[i]]);
-	}
-	return relation_oids;
+	return rls_depend_on(relation_oids, depends, lengthof(depends));
 }
 
 /*
@@ -1541,12 +1553,28 @@ rbac_rls_validate(PG_FUNCTION_ARGS)
 
 /*
  * The token subject changed (session.h): plans made for the previous subject must
- * be planned again.  Only resets the plan cache, which raises no error.
+ * be planned again.  Called from a GUC's assign hook, so it reads no catalog and
+ * raises no error: a relcache invalidation of signal_subject, executed in this
+ * backend only, invalidates the plans that depend on it (rls_add_plan_dependencies)
+ * and nothing else (no unit keeps anything about that relation, and no backend
+ * opens it); without the signal's OID at hand (0.1.0, or the catalog may have
+ * changed since it was looked up) the whole plan cache is reset.
  */
 static void
 rls_subject_changed(void)
 {
-	ResetPlanCache();
+	Oid			relid = rbac_catalog_cached_signal(RBAC_SIG_SUBJECT);
+	SharedInvalidationMessage msg;
+
+	if (!OidIsValid(relid))
+	{
+		ResetPlanCache();
+		return;
+	}
+	msg.rc.id = SHAREDINVALRELCACHE_ID;
+	msg.rc.dbId = MyDatabaseId;
+	msg.rc.relId = relid;
+	LocalExecuteInvalidationMessage(&msg);
 }
 
 /* See rls.h. */

@@ -19,8 +19,9 @@
  * access rules, group membership and role bindings invalidate those plans by
  * themselves (see rls.c); a change of the subject that no catalog change
  * announces -- runai.authenticate establishing or dropping a token subject -- is
- * reported by session.c through the callback this registers, which resets the
- * plan cache.  Called once from _PG_init.
+ * reported by session.c through the callback this registers, which invalidates
+ * the plans that depend on the subject and keeps every other plan.  Called once
+ * from _PG_init.
  */
 extern void rbac_rls_init(void);
 
@@ -35,10 +36,10 @@ extern void rbac_rls_init(void);
 extern Expr *rbac_rls_route_qual(Node *qual, Index varno, AttrNumber attno, int max_keys);
 
 /*
- * relation_oids with the tables added whose changes change what
- * rbac_rls_route_qual answers (rules, groups, bindings, users, sessions and the
- * scope tree: a new scope below a granted one is a new key), for a plan's
- * invalidation.
+ * relation_oids with the signals (catalog.h) added of the tables whose changes
+ * change what rbac_rls_route_qual answers (rules, groups, bindings, users,
+ * sessions and the scope tree: a new scope below a granted one is a new key), and
+ * signal_subject, for a plan's invalidation.
  */
 extern List *rbac_rls_plan_dependencies(List *relation_oids);
 

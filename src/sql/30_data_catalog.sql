@@ -6,6 +6,44 @@
 -- privileges and the triggers that keep these tables correct are code parts.
 
 -- ---------------------------------------------------------------------------
+-- Signals: how every backend's caches learn that the catalog changed
+-- ---------------------------------------------------------------------------
+
+-- Relations without columns or rows.  A change of one of the tables named below is
+-- announced by a relcache invalidation of its signal (the statement triggers of
+-- 40_code_catalog.sql, src/cache.c), not of the table: an invalidation of a table
+-- throws away every cached plan that reads it, in every backend, so the plans of
+-- the extension's own functions (and the applications' prepared statements on
+-- these tables) would be made again after every write.  No plan reads a signal
+-- except those of row-level security, which depend on them on purpose
+-- (src/rls.c).  signal_subject is never sent to other backends: a backend whose
+-- token subject changes executes its invalidation locally.
+CREATE TABLE runai_internal.signal_scopes ();
+CREATE TABLE runai_internal.signal_access_rules ();
+CREATE TABLE runai_internal.signal_users ();
+CREATE TABLE runai_internal.signal_group_members ();
+CREATE TABLE runai_internal.signal_applications ();
+CREATE TABLE runai_internal.signal_db_role_bindings ();
+CREATE TABLE runai_internal.signal_sessions ();
+CREATE TABLE runai_internal.signal_subject ();
+COMMENT ON TABLE runai_internal.signal_scopes IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.scopes changed.';
+COMMENT ON TABLE runai_internal.signal_access_rules IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.access_rules changed.';
+COMMENT ON TABLE runai_internal.signal_users IS
+  'Internal, always empty: its relcache invalidation tells every backend that the identity columns of runai_internal.users changed.';
+COMMENT ON TABLE runai_internal.signal_group_members IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.group_members changed.';
+COMMENT ON TABLE runai_internal.signal_applications IS
+  'Internal, always empty: its relcache invalidation tells every backend that the identity columns of runai_internal.applications changed.';
+COMMENT ON TABLE runai_internal.signal_db_role_bindings IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.db_role_bindings changed.';
+COMMENT ON TABLE runai_internal.signal_sessions IS
+  'Internal, always empty: its relcache invalidation tells every backend that sessions in runai_internal.sessions ended.';
+COMMENT ON TABLE runai_internal.signal_subject IS
+  'Internal, always empty: a backend whose token subject changes invalidates it locally, so that its row-level security plans are made again.';
+
+-- ---------------------------------------------------------------------------
 -- Predefined data, loaded from data/*.csv and immutable afterwards
 -- ---------------------------------------------------------------------------
 

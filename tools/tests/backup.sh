@@ -348,7 +348,8 @@ compare_tables() {   # compare_tables DSTDB
   for t in $all; do
     tn=${t#*.}
     sel="" ign="" coldefs=""
-    for c in ${cols[$t]}; do
+    # (a table without columns, such as the signals, has no entry: it compares by rows)
+    for c in ${cols[$t]-}; do
       if [ -n "${IGNORED[$tn.$c]+x}" ]; then
         if [ -z "${IGNORED_ROWS[$tn.$c]+x}" ]; then ign+=" $c"; continue; fi
         ign+=" $c (where ${IGNORED_ROWS[$tn.$c]})"
