@@ -437,6 +437,28 @@ rbac_normalize_subject(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(rbac_subject_text(kind, name)));
 }
 
+PG_FUNCTION_INFO_V1(rbac_not_null_sql);
+/*
+ * runai_internal.not_null(value anyelement, argument text): 22023 naming the
+ * argument when value is NULL.  In C, so that the bodies that check each argument
+ * pay no interpreter and no search_path change per check.
+ */
+Datum
+rbac_not_null_sql(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+	{
+		const char *argument = PG_ARGISNULL(1) ? "<NULL>" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must not be null", argument),
+				 errdetail("The function was called with NULL for \"%s\".", PG_ARGISNULL(1) ? "" : argument),
+				 errhint("Pass a value for every argument that has no default.")));
+	}
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(rbac_email_sql);
 /*
  * runai_internal.email(email text, argument text DEFAULT 'email') → text: the normal

@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -271,6 +272,138 @@ Datum
 rbac_actor_db_role(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_OID(rbac_actor()->db_role);
+}
+
+/* ---------------------------------------------------------------------------
+ * The event history
+ * ---------------------------------------------------------------------------
+ */
+
+/* The kept plan that appends an event, and the catalog generation it was made for. */
+static SPIPlanPtr event_plan = NULL;
+static uint64 event_plan_generation = 0;
+
+/*
+ * Appends one event: values are subject, subject_type, action, result,
+ * entity_type, entity_name, entity_id (text) and details (jsonb; NULL: '{}').
+ * Through SPI, so that the table's defaults, constraints, indexes and triggers
+ * apply as to any INSERT; the plan is kept for the backend's life (PostgreSQL's
+ * plan cache revalidates it) and prepared again when the catalog moved.
+ */
+static void
+append_event(Datum *values, const char *nulls)
+{
+	static const Oid argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+	const RbacCatalog *cat = rbac_catalog();
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (event_plan == NULL || event_plan_generation != cat->generation)
+	{
+		SPIPlanPtr	plan;
+
+		if (event_plan != NULL)
+			SPI_freeplan(event_plan);
+		event_plan = NULL;
+		plan = SPI_prepare("INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, "
+						   "entity_name, entity_id, details) "
+						   "VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, '{}'::pg_catalog.jsonb))",
+						   lengthof(argtypes), (Oid *) argtypes);
+		if (plan == NULL)
+			elog(ERROR, "runai_rbac: could not prepare the event insert: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		event_plan = plan;
+		event_plan_generation = cat->generation;
+	}
+	rc = SPI_execute_plan(event_plan, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "runai_rbac: appending an event failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/*
+ * Fills values/nulls 2..7 of an event from the arguments from (action, result,
+ * entity_type, entity_name, entity_id, details).
+ */
+static void
+event_arguments(FunctionCallInfo fcinfo, int from, Datum *values, char *nulls)
+{
+	for (int i = 0; i < 6; i++)
+	{
+		values[2 + i] = PG_ARGISNULL(from + i) ? (Datum) 0 : PG_GETARG_DATUM(from + i);
+		nulls[2 + i] = PG_ARGISNULL(from + i) ? 'n' : ' ';
+	}
+}
+
+/* The actor as an event's subject and subject_type. */
+static void
+event_actor(Datum *values, char *nulls)
+{
+	const RbacActor *a = rbac_actor();
+
+	if (a->has_subject)
+	{
+		const char *text = rbac_subject_text(a->kind, a->name);
+		const char *colon = strchr(text, ':');
+
+		values[0] = CStringGetTextDatum(a->name);
+		values[1] = PointerGetDatum(cstring_to_text_with_len(text, colon ? (int) (colon - text) : (int) strlen(text)));
+	}
+	else
+	{
+		values[0] = CStringGetTextDatum(GetUserNameFromId(a->db_role, false));
+		values[1] = CStringGetTextDatum("db_role");
+	}
+	nulls[0] = nulls[1] = ' ';
+}
+
+PG_FUNCTION_INFO_V1(rbac_log_event_sql);
+/*
+ * runai_internal.log_event(action, result, entity_type, entity_name, entity_id,
+ * details jsonb DEFAULT '{}'): appends an event whose subject is the actor (its
+ * email or name and user or app), or its database role when it has no Run:ai
+ * subject (subject_type db_role).
+ */
+Datum
+rbac_log_event_sql(PG_FUNCTION_ARGS)
+{
+	Datum		values[8];
+	char		nulls[8];
+
+	event_actor(values, nulls);
+	event_arguments(fcinfo, 0, values, nulls);
+	append_event(values, nulls);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(rbac_log_subject_event_sql);
+/*
+ * runai_internal.log_subject_event(subject_type, subject, action, result,
+ * entity_type, entity_name, entity_id, details jsonb DEFAULT '{}'): appends an
+ * event on behalf of the subject given (a user or application signing in), or of
+ * the actor as log_event does when subject is NULL.
+ */
+Datum
+rbac_log_subject_event_sql(PG_FUNCTION_ARGS)
+{
+	Datum		values[8];
+	char		nulls[8];
+
+	if (PG_ARGISNULL(1))
+		event_actor(values, nulls);
+	else
+	{
+		(void) rbac_actor();	/* only inside the extension's own functions */
+		values[0] = PG_GETARG_DATUM(1);
+		nulls[0] = ' ';
+		values[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+		nulls[1] = PG_ARGISNULL(0) ? 'n' : ' ';
+	}
+	event_arguments(fcinfo, 2, values, nulls);
+	append_event(values, nulls);
+	PG_RETURN_VOID();
 }
 
 PG_FUNCTION_INFO_V1(rbac_actor_function);

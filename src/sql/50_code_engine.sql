@@ -77,18 +77,9 @@ CREATE OR REPLACE FUNCTION runai_internal.normalize_subject(subject text) RETURN
 AS 'MODULE_PATHNAME', 'rbac_normalize_subject' LANGUAGE C IMMUTABLE STRICT;
 COMMENT ON FUNCTION runai_internal.normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
 
--- Raises 22023 for a NULL argument of a public function.
+-- Raises 22023 for a NULL argument of a public function (src/checks.c).
 CREATE OR REPLACE FUNCTION runai_internal.not_null(value anyelement, argument text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF value IS NULL THEN
-    RAISE EXCEPTION 'argument "%" must not be null', argument
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('The function was called with NULL for "%s".', argument),
-            HINT = 'Pass a value for every argument that has no default.';
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_not_null_sql' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION runai_internal.not_null(anyelement, text) IS 'Raises 22023 when a required argument is NULL.';
 
 -- The canonical name of an action (read and update are aliases); 22023 if unknown.
@@ -190,18 +181,12 @@ COMMENT ON FUNCTION runai_internal.group_names(text[], text) IS
 -- Event history
 -- ---------------------------------------------------------------------------
 
+-- In C (src/dispatch.c): an INSERT through a kept plan, without an interpreter or
+-- a search_path change per event.
 CREATE OR REPLACE FUNCTION runai_internal.log_event(action text, result text, entity_type text,
                                                     entity_name text, entity_id text, details jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE who text := runai_internal.actor();
-BEGIN
-  INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
-  VALUES (coalesce(substr(who, strpos(who, ':') + 1), runai_internal.actor_name()),
-          coalesce(split_part(who, ':', 1), 'db_role'),
-          action, result, entity_type, entity_name, entity_id, coalesce(details, '{}'));
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_log_event_sql' LANGUAGE C;
 COMMENT ON FUNCTION runai_internal.log_event(text, text, text, text, text, jsonb) IS
   'Appends an event with the caller as its subject (the database role when it has no Run:ai subject).';
 
@@ -675,10 +660,13 @@ DECLARE
   missing text;
   new_id bigint;
 BEGIN
-  PERFORM runai_internal.not_null(p_subject_type, 'subject_type');
-  PERFORM runai_internal.not_null(p_subject, 'subject');
-  PERFORM runai_internal.not_null(p_role, 'role');
-  PERFORM runai_internal.not_null(p_scope, 'scope');
+  -- one test on the usual path instead of four statements
+  IF p_subject_type IS NULL OR p_subject IS NULL OR p_role IS NULL OR p_scope IS NULL THEN
+    PERFORM runai_internal.not_null(p_subject_type, 'subject_type');
+    PERFORM runai_internal.not_null(p_subject, 'subject');
+    PERFORM runai_internal.not_null(p_role, 'role');
+    PERFORM runai_internal.not_null(p_scope, 'scope');
+  END IF;
   IF p_subject_type NOT IN ('user', 'group', 'app') THEN
     RAISE EXCEPTION 'invalid subject type "%"', left(p_subject_type, 100)
       USING ERRCODE = 'invalid_parameter_value',
@@ -718,7 +706,11 @@ BEGIN
             DETAIL = 'Access rules use one of the 18 predefined roles; names are matched without regard to letter case.',
             HINT = 'SELECT role FROM runai.roles_table lists them.';
   END IF;
-  PERFORM runai_internal.lock_scope(p_scope);
+  -- runai_internal.lock_scope's statement, inline; it raises the error
+  PERFORM 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope FOR KEY SHARE;
+  IF NOT FOUND THEN
+    PERFORM runai_internal.lock_scope(p_scope);
+  END IF;
   IF wide AND runai.scope_type(p_scope) NOT IN ('system', 'tenant') THEN
     RAISE EXCEPTION 'role "%" can only be given at the system or a tenant scope', rname
       USING ERRCODE = 'invalid_parameter_value',
@@ -749,9 +741,15 @@ BEGIN
   PERFORM runai_internal.require_grant_within(rid, p_scope, p_expires_at);
   -- a caller judging its dominance over this subject sees the rule, or waits for it
   PERFORM runai_internal.subject_lock(p_subject_type || ':' || nm);
-  SELECT id INTO existing FROM runai_internal.access_rules
-   WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
-  IF existing IS NOT NULL THEN
+  -- A duplicate is found by the unique index itself (no plan to choose, and a rule
+  -- inserted meanwhile by another transaction is waited for, then found).
+  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
+  VALUES (p_subject_type, nm, rid, p_scope, runai_internal.actor_name(), p_expires_at)
+  ON CONFLICT (subject_type, subject, role_id, scope) DO NOTHING
+  RETURNING id INTO new_id;
+  IF new_id IS NULL THEN
+    SELECT id INTO existing FROM runai_internal.access_rules
+     WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
     RAISE EXCEPTION 'access rule already exists'
       USING ERRCODE = 'unique_violation',
             DETAIL = format('Rule %s already gives %s:%s the role %s at %s.', existing, p_subject_type, nm, rname, p_scope),
@@ -764,9 +762,6 @@ BEGIN
       USING DETAIL = 'Rules may name an SSO user before its first sign-in, or a local user before it is created.',
             HINT = 'Check the spelling of the email if the user should exist already.';
   END IF;
-  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
-  VALUES (p_subject_type, nm, rid, p_scope, runai_internal.actor_name(), p_expires_at)
-  RETURNING id INTO new_id;
   PERFORM runai_internal.log_event('create', 'Succeeded', 'access_rules', rname || ' @ ' || p_scope::text, new_id::text,
                                    jsonb_build_object('subject', p_subject_type || ':' || nm, 'role', rname,
                                                       'scope', p_scope::text, 'expires_at', p_expires_at));

@@ -146,22 +146,12 @@ $$;
 COMMENT ON FUNCTION runai_internal.check_new_password(text, text, text) IS 'Internal: 22023 unless a new password follows the rules.';
 
 -- Appends an event whose subject is given (the user or application signing in),
--- or the caller when p_subject is NULL.
+-- or the caller when p_subject is NULL (src/dispatch.c, as log_event).
 CREATE OR REPLACE FUNCTION runai_internal.log_subject_event(p_subject_type text, p_subject text, p_action text,
                                                             p_result text, p_entity_type text, p_entity_name text,
                                                             p_entity_id text, p_details jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF p_subject IS NULL THEN
-    PERFORM runai_internal.log_event(p_action, p_result, p_entity_type, p_entity_name, p_entity_id, p_details);
-  ELSE
-    INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
-    VALUES (p_subject, p_subject_type, p_action, p_result, p_entity_type, p_entity_name, p_entity_id,
-            coalesce(p_details, '{}'));
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_log_subject_event_sql' LANGUAGE C;
 COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, text, text, text, jsonb) IS
   'Internal: appends an event on behalf of the given subject (sign-ins), else of the caller.';
 
