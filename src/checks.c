@@ -10,9 +10,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "cache.h"
@@ -455,6 +459,59 @@ rbac_not_null_sql(PG_FUNCTION_ARGS)
 				 errmsg("argument \"%s\" must not be null", argument),
 				 errdetail("The function was called with NULL for \"%s\".", PG_ARGISNULL(1) ? "" : argument),
 				 errhint("Pass a value for every argument that has no default.")));
+	}
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(rbac_group_names_sql);
+/*
+ * runai_internal.group_names(groups text[], argument text DEFAULT 'groups'): 22023
+ * unless the array is a list of group names: not NULL, one dimension (or empty),
+ * every element 1 to 255 characters.  Its lower bound does not matter: the
+ * elements are only ever read with unnest and ANY.
+ */
+Datum
+rbac_group_names_sql(PG_FUNCTION_ARGS)
+{
+	const char *argument = PG_ARGISNULL(1) ? "<NULL>" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must not be null", argument),
+				 errdetail("The function was called with NULL for \"%s\".", PG_ARGISNULL(1) ? "" : argument),
+				 errhint("Pass a value for every argument that has no default.")));
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	if (ARR_NDIM(arr) > 1)
+	{
+		StringInfoData dims;
+
+		initStringInfo(&dims);
+		for (int d = 0; d < ARR_NDIM(arr); d++)
+			appendStringInfo(&dims, "[%d:%d]", ARR_LBOUND(arr)[d],
+							 ARR_LBOUND(arr)[d] + ARR_DIMS(arr)[d] - 1);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must be a one-dimensional array", argument),
+				 errdetail("It has %d dimensions: %s.", ARR_NDIM(arr), dims.data),
+				 errhint("Pass a list of group names, for example ARRAY['ml-team', 'readers'].")));
+	}
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		int			len = nulls[i] ? 0 :
+			pg_mbstrlen_with_len(VARDATA_ANY(elems[i]), VARSIZE_ANY_EXHDR(elems[i]));
+
+		if (len < 1 || len > 255)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid group name"),
+					 errdetail("Group names have 1 to 255 characters and are not NULL."),
+					 errhint("Remove empty or NULL elements from the array.")));
 	}
 	PG_RETURN_VOID();
 }

@@ -157,23 +157,7 @@ COMMENT ON FUNCTION runai_internal.lock_scope(runai.scope) IS
 -- empty), every element 1 to 255 characters.  Its lower bound does not matter: the
 -- elements are only ever read with unnest and ANY.
 CREATE OR REPLACE FUNCTION runai_internal.group_names(p_groups text[], p_argument text DEFAULT 'groups') RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  PERFORM runai_internal.not_null(p_groups, p_argument);
-  IF array_ndims(p_groups) > 1 THEN
-    RAISE EXCEPTION 'argument "%" must be a one-dimensional array', p_argument
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('It has %s dimensions: %s.', array_ndims(p_groups), array_dims(p_groups)),
-            HINT = 'Pass a list of group names, for example ARRAY[''ml-team'', ''readers''].';
-  END IF;
-  IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
-    RAISE EXCEPTION 'invalid group name'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
-            HINT = 'Remove empty or NULL elements from the array.';
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_group_names_sql' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION runai_internal.group_names(text[], text) IS
   'Raises 22023 unless the array is a one-dimensional list of group names of 1 to 255 characters.';
 

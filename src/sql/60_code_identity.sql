@@ -213,11 +213,14 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE tok text := runai_internal.random_text('token');
 BEGIN
   -- expired sessions of the same subject go; checking first avoids telling every
-  -- backend about a DELETE that removes nothing
-  IF EXISTS (SELECT 1 FROM runai_internal.sessions
-              WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now()) THEN
-    DELETE FROM runai_internal.sessions
-     WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now();
+  -- backend about a DELETE that removes nothing (one statement for users, one for
+  -- applications: each reads its own index whatever the plan was made for)
+  IF p_user_id IS NOT NULL THEN
+    IF EXISTS (SELECT 1 FROM runai_internal.sessions WHERE user_id = p_user_id AND expires_at <= now()) THEN
+      DELETE FROM runai_internal.sessions WHERE user_id = p_user_id AND expires_at <= now();
+    END IF;
+  ELSIF EXISTS (SELECT 1 FROM runai_internal.sessions WHERE app_id = p_app_id AND expires_at <= now()) THEN
+    DELETE FROM runai_internal.sessions WHERE app_id = p_app_id AND expires_at <= now();
   END IF;
   INSERT INTO runai_internal.sessions (token_hash, subject_type, subject, user_id, app_id, expires_at)
   VALUES (runai_internal.token_hash(tok), p_subject_type, p_subject, p_user_id, p_app_id,
