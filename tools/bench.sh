@@ -33,6 +33,13 @@
 #   section_citus        with Citus (unless BENCH_CITUS=0): the researcher's count
 #                        on 1,000,000 rows distributed by project against the
 #                        physical limit there, and the tasks Citus sends
+#   section_writes       add_access_rule and sso_sign_in per second from one client,
+#                        with concurrent readers, against the same figures of an
+#                        earlier commit (BENCH_PREVIOUS) on a second cluster, and
+#                        where a call's time goes (perf, when it can profile)
+# BENCH_SECTIONS runs some of them, in its order (names without "section_", e.g.
+# BENCH_SECTIONS="writes" make bench); a data set is generated only when a section
+# needs it.
 # Query times are pgbench latencies (simple protocol: parse, plan, execute and the
 # round trip on a Unix socket): medians over about BENCH_RUNS runs (default 55; at
 # least 11) of each query; the queries of a case run interleaved at random within
@@ -55,6 +62,14 @@ DB=runai_bench
 DB_SMALL=runai_bench_small
 DB_LARGE=runai_bench_large
 MAKE=${MAKE:-make}
+SECTIONS=${BENCH_SECTIONS:-subjects small_org checks first_check large_tree views citus writes}
+# section_writes: runs per case and seconds per run; the commit measured alongside
+# (the last one before the write path was made faster; empty: none); profiles
+# (auto: when perf can record a backend, on, off)
+WRITE_RUNS=${BENCH_WRITE_RUNS:-5}
+WRITE_SECONDS=${BENCH_WRITE_SECONDS:-6}
+PREVIOUS=${BENCH_PREVIOUS-5a737a6}
+PROFILE=${BENCH_PROFILE:-auto}
 
 [ $((RUNS / ROUNDS * ROUNDS)) -ge 11 ] || { echo "runai_rbac: BENCH_RUNS / BENCH_ROUNDS * BENCH_ROUNDS must be at least 11" >&2; exit 1; }
 RUNS=$((RUNS / ROUNDS * ROUNDS))
@@ -163,16 +178,20 @@ setup() {
   : >"$plans"
   sections="$tmp/sections.md"
   : >"$sections"
+}
 
-  local f db start
-  for f in generate:$DB generate_small:$DB_SMALL generate_large:$DB_LARGE; do
-    db=${f#*:}
-    echo "== generating $db (bench/${f%%:*}.sql)"
+# need_db DB...: generates the data sets not generated yet (bench/generate*.sql).
+need_db() {
+  local db script start
+  for db in "$@"; do
+    [ -n "${gen[$db]:-}" ] && continue
+    case $db in "$DB") script=generate ;; "$DB_SMALL") script=generate_small ;; *) script=generate_large ;; esac
+    echo "== generating $db (bench/$script.sql)"
     createdb "$db"
     start=$(date +%s)
-    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "bench/${f%%:*}.sql" >"$tmp/${f%%:*}.log"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "bench/$script.sql" >"$tmp/$script.log"
     gen[$db]=$(( $(date +%s) - start ))
-    tail -n 4 "$tmp/${f%%:*}.log"
+    tail -n 4 "$tmp/$script.log"
     echo "   generated in ${gen[$db]} s"
   done
 }
@@ -182,6 +201,7 @@ setup() {
 # ---------------------------------------------------------------------------
 
 section_subjects() {
+  need_db "$DB"
   declare -A who=([researcher]=u1@bench.io [deptadmin]=u2@bench.io [sysadmin]=u3@bench.io [tenant]=tv@bench.io)
   declare -A label=([researcher]="L1 researcher, 10 projects" [deptadmin]="Department administrator, 5 departments"
                     [sysadmin]="System administrator" [tenant]="Viewer of the tenant (sees every row, no rule at system)")
@@ -239,6 +259,7 @@ section_subjects() {
 }
 
 section_small_org() {
+  need_db "$DB_SMALL"
   echo "== a small organisation: researcher with one project (database $DB_SMALL)"
   echo 'SELECT count(*) FROM runai.workloads;' >"$tmp/q/small_protected.sql"
   echo "SELECT count(*) FROM bench.workloads_plain WHERE project OPERATOR(pg_catalog.=) ANY ('{project/7}'::runai.scope[]);" >"$tmp/q/small_physical.sql"
@@ -269,6 +290,7 @@ section_small_org() {
 }
 
 section_checks() {
+  need_db "$DB"
   echo "== has_permission in a loop"
   cat >"$tmp/q/checks.sql" <<'SQL'
 SELECT count(*) FILTER (WHERE runai.has_permission('user:u1@bench.io', 'workloads', 'view',
@@ -326,6 +348,7 @@ timed_after() {
 }
 
 section_first_check() {
+  need_db "$DB"
   # another session adds a rule of big@bench.io and commits; the next statement of
   # big's session rebuilds its grants (projects 10 j + 2: not among its own 10 j + 1)
   echo "== first check after an access-rule change (1,000 rules)"
@@ -352,6 +375,7 @@ section_first_check() {
 }
 
 section_large_tree() {
+  need_db "$DB_SMALL" "$DB" "$DB_LARGE"
   echo "== 110,000 scopes, 1,000,000 rules (database $DB_LARGE)"
   local db n
   # a new connection's first check against a new connection's SELECT 1, interleaved
@@ -410,6 +434,7 @@ section_large_tree() {
 }
 
 section_views() {
+  need_db "$DB"
   echo "== the admin views at 100,000 users and 1,000,000 rules (bench/views.sql)"
   psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -f bench/views.sql >"$tmp/log/views.out" 2>&1 \
     || { cat "$tmp/log/views.out" >&2; exit 1; }
@@ -498,6 +523,235 @@ section_citus() {
 }
 
 # ---------------------------------------------------------------------------
+# Writes: add_access_rule and sso_sign_in per second
+# ---------------------------------------------------------------------------
+
+# What section_writes adds to a database of the SPEC data set: the writer, a local
+# user who is System administrator of the tenant (not at system, so that its checks
+# walk the tree) and signs in with a password; the identity provider's bridge, a
+# role with EXECUTE on runai.sso_sign_in; sequences that make each call's
+# arguments new.  The rules it adds give existing users the role ML engineer,
+# which no rule of the data set uses, at projects; the SSO users are new.
+writes_setup_sql() {
+  cat <<'SQL'
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+CREATE SCHEMA bench_writes;
+CREATE SEQUENCE bench_writes.rule_seq;
+CREATE SEQUENCE bench_writes.sso_seq;
+CREATE SEQUENCE bench_writes.new_seq;
+INSERT INTO runai_internal.users (email, type, created_by, password_hash)
+  VALUES ('writer@bench.io', 'local', 'bench', runai_internal.password_hash('bench-writer-password'));
+SELECT runai.add_access_rule('user', 'writer@bench.io', 'System administrator', 'tenant/1') IS NOT NULL AS writer_rule;
+CREATE ROLE bench_writer LOGIN;
+CREATE ROLE bench_bridge LOGIN;
+GRANT USAGE ON SCHEMA bench_writes TO bench_writer, bench_bridge;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA bench_writes TO bench_writer, bench_bridge;
+GRANT EXECUTE ON FUNCTION runai.sso_sign_in(text, text[]) TO bench_bridge;
+SQL
+}
+
+# writes_scripts VERSION HOST PORT: the pgbench scripts of one cluster (its token).
+writes_scripts() {
+  local v=$1 host=$2 port=$3 tok d="$tmp/q/$1"
+  mkdir -p "$d"
+  tok=$(psql -X -At -h "$host" -p "$port" -d "$DB" \
+    -c "SELECT token FROM runai.sign_in('writer@bench.io', 'bench-writer-password')")
+  [ -n "$tok" ] || { echo "runai_rbac: the writer could not sign in ($v)" >&2; exit 1; }
+  local add="SELECT runai.add_access_rule('user', 'u' || (k % 100000 + 1) || '@bench.io', 'ML engineer',
+                                ('project/' || (k % 9973 + 1))::runai.scope) FROM nextval('bench_writes.rule_seq') k;"
+  printf 'BEGIN;\nSELECT runai.authenticate(%s, true);\n%s\nCOMMIT;\n' "'$tok'" "$add" >"$d/add_tx.sql"
+  printf '\\if :authed = 0\nSELECT runai.authenticate(%s);\n\\set authed 1\n\\endif\n%s\n' "'$tok'" "$add" >"$d/add_session.sql"
+  echo "SELECT runai.sso_sign_in('sso' || u || '@bench.io', ARRAY['team-' || (u % 50), 'all']) IS NOT NULL
+          FROM (SELECT nextval('bench_writes.sso_seq') % 5000 + 1 AS u) s;" >"$d/sso.sql"
+  echo "SELECT runai.sso_sign_in('new' || k || '@bench.io', ARRAY['team-' || (k % 50), 'all']) IS NOT NULL
+          FROM nextval('bench_writes.new_seq') k;" >"$d/sso_new.sql"
+  echo "SELECT count(*) FROM runai.workloads;" >"$d/reader.sql"
+}
+
+# writes_pgbench VERSION ROLE SCRIPT SECONDS [LOG]: one client for SECONDS against
+# the cluster of VERSION; prints its transactions per second; with LOG, the
+# latencies in ms go there.
+writes_pgbench() {
+  local v=$1 role=$2 script=$3 secs=$4 log=${5:-} out
+  local -a logargs=()
+  if [ -n "$log" ]; then rm -f "$tmp/log/wl.$v.$role".*; logargs=(-l --log-prefix="$tmp/log/wl.$v.$role"); fi
+  out=$(pgbench -n -M simple -c 1 -T "$secs" -D authed=0 -h "${whost[$v]}" -p "${wport[$v]}" -U "$role" \
+        "${logargs[@]}" -f "$tmp/q/$v/$script.sql" "$DB" 2>&1) \
+    || { echo "$out" >&2; echo "runai_rbac: pgbench $script failed ($v)" >&2; exit 1; }
+  if [ -n "$log" ]; then cat "$tmp/log/wl.$v.$role".* | awk '{ print $3 / 1000.0 }' >"$log"; fi
+  echo "$out" | awk '/^tps/ { print $3 }'
+}
+
+# writes_profile VERSION ROLE SCRIPT NAME: perf record of the backend serving one
+# client of SCRIPT; writes NAME.data and the calls made meanwhile to NAME.calls.
+writes_profile() {
+  local v=$1 role=$2 script=$3 name=$4 pid tps secs=8
+  pgbench -n -M simple -c 1 -T $((secs + 2)) -D authed=0 -h "${whost[$v]}" -p "${wport[$v]}" -U "$role" \
+    -f "$tmp/q/$v/$script.sql" "$DB" >"$tmp/log/$name.pgbench" 2>&1 &
+  sleep 1
+  pid=$(psql -X -At -h "${whost[$v]}" -p "${wport[$v]}" -d postgres \
+    -c "SELECT pid FROM pg_stat_activity WHERE usename = '$role' AND backend_type = 'client backend' LIMIT 1")
+  perf record -q -F 999 --call-graph dwarf,16384 -p "$pid" -o "$tmp/$name.data" -- sleep "$secs" >/dev/null 2>&1 || true
+  wait
+  tps=$(awk '/^tps/ { print $3 }' "$tmp/log/$name.pgbench")
+  awk -v t="$tps" -v s="$secs" 'BEGIN { printf "%d", t * s }' >"$tmp/$name.calls"
+}
+
+# median of a list of numbers given as arguments
+median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+section_writes() {
+  need_db "$DB"
+  echo "== writes: add_access_rule and sso_sign_in, one client (database $DB)"
+  declare -gA whost wport
+  local -a versions=(current)
+  local v prevdir="$tmp/previous" c i r
+  whost[current]=$PGHOST wport[current]=$PGPORT
+  if [ -n "$PREVIOUS" ] && git rev-parse -q --verify "$PREVIOUS^{commit}" >/dev/null 2>&1; then
+    # the earlier commit: its own build, installation, cluster and data set
+    echo "   previous: commit $(git rev-parse --short "$PREVIOUS") on a second cluster"
+    mkdir -p "$prevdir/src"
+    git archive "$PREVIOUS" | tar -x -C "$prevdir/src"
+    (cd "$prevdir/src" && $MAKE -s all >/dev/null && . tools/cluster.sh && private_install "$prevdir/inst") \
+      || { echo "runai_rbac: building $PREVIOUS failed" >&2; exit 1; }
+    local save_host=$PGHOST save_port=$PGPORT
+    PGCTL_POSTGRES=$prevdir/inst$("$PGBIN/pg_config" --bindir)/postgres \
+      cluster_start "$prevdir/cluster" $((PORT + 1)) \
+      "shared_buffers = '2GB'" "work_mem = '64MB'" "maintenance_work_mem = '1GB'" \
+      "max_wal_size = '8GB'" "checkpoint_timeout = '1h'" "autovacuum = off" "jit = off"
+    whost[previous]=$PGHOST wport[previous]=$PGPORT
+    export PGHOST=$save_host PGPORT=$save_port
+    createdb -h "${whost[previous]}" -p "${wport[previous]}" "$DB"
+    psql -X -q -v ON_ERROR_STOP=1 -h "${whost[previous]}" -p "${wport[previous]}" -d "$DB" \
+      -f "$prevdir/src/bench/generate.sql" >"$tmp/generate_previous.log"
+    versions=(previous current)
+  elif [ -n "$PREVIOUS" ]; then
+    echo "   previous: commit $PREVIOUS not found, measuring this tree only"
+  fi
+  res[writes_versions]="${versions[*]}"
+
+  for v in "${versions[@]}"; do
+    writes_setup_sql | psql -X -q -h "${whost[$v]}" -p "${wport[$v]}" -d "$DB" >/dev/null
+    writes_scripts "$v" "${whost[$v]}" "${wport[$v]}"
+    # every SSO user of the steady case signs in once; then the statistics, as
+    # autovacuum would take them (it is off here)
+    pgbench -n -M simple -c 1 -t 5000 -h "${whost[$v]}" -p "${wport[$v]}" -U bench_bridge \
+      -f "$tmp/q/$v/sso.sql" "$DB" >/dev/null 2>&1 || { echo "runai_rbac: sso warm-up failed ($v)" >&2; exit 1; }
+    psql -X -q -h "${whost[$v]}" -p "${wport[$v]}" -d "$DB" -c "VACUUM ANALYZE" >/dev/null
+  done
+
+  # the cases, each run alternating between the versions so that load from
+  # elsewhere falls on both alike
+  for c in add_tx add_session reader_alone add_tx_readers sso sso_new; do
+    for i in $(seq 1 "$WRITE_RUNS"); do
+      for v in "${versions[@]}"; do
+        case $c in
+          add_tx|add_session) r=$(writes_pgbench "$v" bench_writer "$c" "$WRITE_SECONDS") ;;
+          sso|sso_new) r=$(writes_pgbench "$v" bench_bridge "$c" "$WRITE_SECONDS") ;;
+          reader_alone)
+            r=$(writes_pgbench "$v" bench_researcher reader "$WRITE_SECONDS" "$tmp/log/reader_alone.$v.$i.ms") ;;
+          add_tx_readers)
+            writes_pgbench "$v" bench_researcher reader "$WRITE_SECONDS" "$tmp/log/reader_busy.$v.$i.ms" \
+              >"$tmp/log/reader_busy.$v.$i.tps" &
+            r=$(writes_pgbench "$v" bench_writer add_tx "$WRITE_SECONDS")
+            wait
+            res[readers,$v]="${res[readers,$v]:-} $(cat "$tmp/log/reader_busy.$v.$i.tps")" ;;
+        esac
+        res[$c,$v]="${res[$c,$v]:-} $r"
+      done
+    done
+    for v in "${versions[@]}"; do
+      # shellcheck disable=SC2086
+      res[$c,$v,median]=$(median_of ${res[$c,$v]})
+    done
+    echo "   $c: $(for v in "${versions[@]}"; do printf '%s %s/s (runs:%s)  ' "$v" "${res[$c,$v,median]}" "${res[$c,$v]}"; done)"
+  done
+  for v in "${versions[@]}"; do
+    # shellcheck disable=SC2086
+    res[readers,$v,median]=$(median_of ${res[readers,$v]})
+    cat "$tmp/log/reader_alone.$v".*.ms >"$tmp/log/reader_alone.$v.ms"
+    cat "$tmp/log/reader_busy.$v".*.ms >"$tmp/log/reader_busy.$v.ms"
+    for w in alone busy; do
+      res[reader_$w,$v,p50]=$(median "$tmp/log/reader_$w.$v.ms")
+      res[reader_$w,$v,p99]=$(sort -g "$tmp/log/reader_$w.$v.ms" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] }')
+      res[reader_$w,$v,max]=$(sort -g "$tmp/log/reader_$w.$v.ms" | tail -n 1)
+    done
+  done
+
+  # where the time goes
+  local profiled=0 args=()
+  if [ "$PROFILE" = on ] || { [ "$PROFILE" = auto ] && command -v perf >/dev/null &&
+       perf record -q -o "$tmp/perf.test" -- true >/dev/null 2>&1; }; then
+    for v in "${versions[@]}"; do
+      writes_profile "$v" bench_writer add_tx "prof_add_$v"
+      writes_profile "$v" bench_bridge sso "prof_sso_$v"
+    done
+    for c in add sso; do
+      for v in "${versions[@]}"; do args+=("$c, $v=$tmp/prof_${c}_$v.data:$(cat "$tmp/prof_${c}_$v.calls")"); done
+    done
+    tools/profile_shares.py "${args[@]}" >"$tmp/profile.md" && profiled=1
+  fi
+
+  {
+    echo "## Writes: add_access_rule and sso_sign_in per second (SPEC data set)"
+    echo
+    echo "One pgbench client, simple protocol, $WRITE_SECONDS s per run, medians of $WRITE_RUNS runs;"
+    if [ "${#versions[@]}" -gt 1 ]; then
+      echo "\"previous\" is commit $(git rev-parse --short "$PREVIOUS") (before the write path was made faster),"
+      echo "built and run on a second cluster of the same settings with its own copy of the"
+      echo "data set; each run alternates between the two."
+    fi
+    echo
+    echo "| case | $(for v in "${versions[@]}"; do printf '%s (per s) | ' "$v"; done)$([ "${#versions[@]}" -gt 1 ] && echo 'current / previous |') target |"
+    echo "|---|$(for v in "${versions[@]}"; do printf -- '---:|'; done)$([ "${#versions[@]}" -gt 1 ] && printf -- '---:|')---|"
+    local -A label=(
+      [add_tx]="add_access_rule, token per transaction: BEGIN; authenticate(token, true); add_access_rule; COMMIT"
+      [add_session]="add_access_rule, token for the session (authenticate once), one call per transaction"
+      [add_tx_readers]="add_access_rule as in the first line, with a reader running beside it"
+      [sso]="sso_sign_in of a known SSO user, the same groups (5,000 users in turn)"
+      [sso_new]="sso_sign_in of a new user (its first sign-in)"
+      [reader_alone]="the reader alone: SELECT count(*) FROM runai.workloads as the L1 researcher"
+      [readers]="the reader beside the writer")
+    local -A target=([add_tx]="≥ 2,000" [add_session]="≥ 2,000" [add_tx_readers]="readers not blocked"
+                     [sso]="≥ 1,000" [sso_new]="≥ 1,000" [reader_alone]="" [readers]="")
+    for c in add_tx add_session add_tx_readers reader_alone readers sso sso_new; do
+      printf '| %s | ' "${label[$c]}"
+      for v in "${versions[@]}"; do printf '%s | ' "${res[$c,$v,median]}"; done
+      [ "${#versions[@]}" -gt 1 ] && printf '%s | ' "$(ratio "${res[$c,current,median]}" "${res[$c,previous,median]}")"
+      echo "${target[$c]} |"
+    done
+    echo
+    echo "The reader's statement times (ms; every statement of the runs above):"
+    echo
+    echo "| | $(for v in "${versions[@]}"; do printf '%s alone | %s beside the writer | ' "$v" "$v"; done)"
+    echo "|---|$(for v in "${versions[@]}"; do printf -- '---:|---:|'; done)"
+    for q in p50 p99 max; do
+      printf '| %s | ' "$q"
+      for v in "${versions[@]}"; do printf '%s | %s | ' "${res[reader_alone,$v,$q]}" "${res[reader_busy,$v,$q]}"; done
+      echo
+    done
+    echo
+    echo "Runs (per second, in order):"
+    for c in add_tx add_session add_tx_readers readers sso sso_new reader_alone; do
+      echo "$c:$(for v in "${versions[@]}"; do printf ' %s%s;' "$v" "${res[$c,$v]}"; done)"
+    done
+    echo
+    if [ $profiled -eq 1 ]; then
+      echo "### Where a call's time goes"
+      echo
+      echo "perf record (999 Hz, DWARF call graphs) of the backend serving the client for 8 s,"
+      echo "in a run of its own after the measured ones; each sample counted once, in the first"
+      echo "row whose function is on its stack (tools/profile_shares.py).  \"add\" is the"
+      echo "transaction of the first line above, \"sso\" the known user's sign-in."
+      echo
+      cat "$tmp/profile.md"
+      echo
+    fi
+  } >>"$sections"
+}
+
+# ---------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------
 
@@ -507,7 +761,7 @@ report() {
   machine=$(lscpu 2>/dev/null | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')
   cores=$(nproc)
   mem=$(free -g | awk '/Mem:/ { print $2 " GiB" }')
-  pgver=$(psql_su -At -c 'SHOW server_version')
+  pgver=$(psql -X -At -d postgres -c 'SHOW server_version')
   {
     echo "# runai_rbac benchmark results"
     echo
@@ -517,12 +771,13 @@ report() {
     echo "  shared_buffers 2GB, jit off, autovacuum off, default parallel settings,"
     echo "  runai_rbac in shared_preload_libraries (the scope tree is shared); load"
     echo "  average at the end of the run: $load (other work on the machine shows here)."
+    echo "- Sections measured: $SECTIONS."
     echo "- Data sets, each in its own database: the SPEC data set (bench/generate.sql,"
-    echo "  ${gen[$DB]} s): 1 tenant, 10 clusters, 1,000 departments, 10,000 projects, 100,000"
+    echo "  ${gen[$DB]:-not needed} s): 1 tenant, 10 clusters, 1,000 departments, 10,000 projects, 100,000"
     echo "  users, 1,000,000 access rules (+1,000 of big@bench.io, +1 of tv@bench.io),"
     echo "  1,000,000 workloads (100 per project), btree on project; a small organisation"
-    echo "  (bench/generate_small.sql, ${gen[$DB_SMALL]} s): 28 scopes, 200,000 workloads; a large"
-    echo "  tree (bench/generate_large.sql, ${gen[$DB_LARGE]} s): 110,012 scopes, 1,000,000 rules."
+    echo "  (bench/generate_small.sql, ${gen[$DB_SMALL]:-not needed} s): 28 scopes, 200,000 workloads; a large"
+    echo "  tree (bench/generate_large.sql, ${gen[$DB_LARGE]:-not needed} s): 110,012 scopes, 1,000,000 rules."
     echo "- Times: medians of about $RUNS runs each (exact counts below), one pgbench client,"
     echo "  simple protocol: the whole statement (parse, plan, execute, round trip on a Unix"
     echo "  socket).  The queries of a case run interleaved at random in $ROUNDS connections,"
@@ -548,14 +803,12 @@ report() {
 
 main() {
   declare -gA res gen
+  local s
+  for s in $SECTIONS; do
+    declare -F "section_$s" >/dev/null || { echo "runai_rbac: no bench section \"$s\"" >&2; exit 1; }
+  done
   setup
-  section_subjects
-  section_small_org
-  section_checks
-  section_first_check
-  section_large_tree
-  section_views
-  section_citus
+  for s in $SECTIONS; do "section_$s"; done
   report
   cluster_stop_all
   rm -rf "$tmp"
