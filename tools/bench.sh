@@ -674,7 +674,7 @@ section_writes() {
     cat "$tmp/log/reader_busy.$v".*.ms >"$tmp/log/reader_busy.$v.ms"
     for w in alone busy; do
       res[reader_$w,$v,p50]=$(median "$tmp/log/reader_$w.$v.ms")
-      res[reader_$w,$v,p99]=$(sort -g "$tmp/log/reader_$w.$v.ms" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] }')
+      res[reader_$w,$v,p99]=$(sort -g "$tmp/log/reader_$w.$v.ms" | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] }')
       res[reader_$w,$v,max]=$(sort -g "$tmp/log/reader_$w.$v.ms" | tail -n 1)
     done
   done
