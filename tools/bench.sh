@@ -580,7 +580,7 @@ writes_pgbench() {
         "${logargs[@]}" -f "$tmp/q/$v/$script.sql" "$DB" 2>&1) \
     || { echo "$out" >&2; echo "runai_rbac: pgbench $script failed ($v)" >&2; exit 1; }
   if [ -n "$log" ]; then cat "$tmp/log/wl.$v.$role".* | awk '{ print $3 / 1000.0 }' >"$log"; fi
-  echo "$out" | awk '/^tps/ { print $3 }'
+  echo "$out" | awk '/^tps/ { printf "%.0f\n", $3 }'
 }
 
 # writes_profile VERSION ROLE SCRIPT NAME: perf record of the backend serving one
