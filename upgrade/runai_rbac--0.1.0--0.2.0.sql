@@ -15,7 +15,7 @@
 --    pg_catalog gets comparisons between runai.scope and text;
 --  - new: the registry of protected tables, the role's name in a binding,
 --    expires_at in the index of a subject's rules, an index of the events of failed
---    sign-ins;
+--    sign-ins, the signal tables that carry the catalog's invalidations;
 --  - the resource types' display names of data/resource_types.csv.
 --
 -- Everything moves with ALTER ... SET SCHEMA, which keeps its OID, its rows and
@@ -505,6 +505,19 @@ SELECT DISTINCT p.polrelid::pg_catalog.regclass
    AND f.proname = 'rls_check' AND f.pronamespace = 'runai_internal'::pg_catalog.regnamespace;
 SELECT pg_catalog.pg_extension_config_dump('runai_internal.protected_tables',
   'WHERE tbl OPERATOR(pg_catalog.<>) ''runai.workloads''::pg_catalog.regclass');
+
+-- The signals (30_data_catalog.sql): empty tables whose invalidations announce a
+-- change of the catalog, so that a write invalidates row-level security's plans
+-- only, not every plan that reads the table it changed (their comments come with
+-- the data parts' comments below).
+CREATE TABLE runai_internal.signal_scopes ();
+CREATE TABLE runai_internal.signal_access_rules ();
+CREATE TABLE runai_internal.signal_users ();
+CREATE TABLE runai_internal.signal_group_members ();
+CREATE TABLE runai_internal.signal_applications ();
+CREATE TABLE runai_internal.signal_db_role_bindings ();
+CREATE TABLE runai_internal.signal_sessions ();
+CREATE TABLE runai_internal.signal_subject ();
 
 -- ---------------------------------------------------------------------------
 -- 5. The predefined rows
@@ -1338,6 +1351,22 @@ COMMENT ON OPERATOR pg_catalog.> (pg_catalog.text, runai.scope) IS 'greater than
 COMMENT ON OPERATOR pg_catalog.>= (pg_catalog.text, runai.scope) IS 'greater than or equal, the text read as a scope';
 
 -- comments of 30_data_catalog.sql
+COMMENT ON TABLE runai_internal.signal_scopes IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.scopes changed.';
+COMMENT ON TABLE runai_internal.signal_access_rules IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.access_rules changed.';
+COMMENT ON TABLE runai_internal.signal_users IS
+  'Internal, always empty: its relcache invalidation tells every backend that the identity columns of runai_internal.users changed.';
+COMMENT ON TABLE runai_internal.signal_group_members IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.group_members changed.';
+COMMENT ON TABLE runai_internal.signal_applications IS
+  'Internal, always empty: its relcache invalidation tells every backend that the identity columns of runai_internal.applications changed.';
+COMMENT ON TABLE runai_internal.signal_db_role_bindings IS
+  'Internal, always empty: its relcache invalidation tells every backend that runai_internal.db_role_bindings changed.';
+COMMENT ON TABLE runai_internal.signal_sessions IS
+  'Internal, always empty: its relcache invalidation tells every backend that sessions in runai_internal.sessions ended.';
+COMMENT ON TABLE runai_internal.signal_subject IS
+  'Internal, always empty: a backend whose token subject changes invalidates it locally, so that its row-level security plans are made again.';
 COMMENT ON TABLE runai.resource_types IS
   'The entities that permissions are about (API name, display name, group). Predefined and immutable; readable by everyone.';
 COMMENT ON COLUMN runai.resource_types.id IS 'Internal number of the resource type.';
@@ -1959,18 +1988,9 @@ CREATE OR REPLACE FUNCTION runai_internal.normalize_subject(subject text) RETURN
 AS 'MODULE_PATHNAME', 'rbac_normalize_subject' LANGUAGE C IMMUTABLE STRICT;
 COMMENT ON FUNCTION runai_internal.normalize_subject(text) IS 'user:<lower-case email>, group:<name> or app:<name> from any accepted subject form; 22023 if malformed.';
 
--- Raises 22023 for a NULL argument of a public function.
+-- Raises 22023 for a NULL argument of a public function (src/checks.c).
 CREATE OR REPLACE FUNCTION runai_internal.not_null(value anyelement, argument text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF value IS NULL THEN
-    RAISE EXCEPTION 'argument "%" must not be null', argument
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('The function was called with NULL for "%s".', argument),
-            HINT = 'Pass a value for every argument that has no default.';
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_not_null_sql' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION runai_internal.not_null(anyelement, text) IS 'Raises 22023 when a required argument is NULL.';
 
 -- The canonical name of an action (read and update are aliases); 22023 if unknown.
@@ -2048,23 +2068,7 @@ COMMENT ON FUNCTION runai_internal.lock_scope(runai.scope) IS
 -- empty), every element 1 to 255 characters.  Its lower bound does not matter: the
 -- elements are only ever read with unnest and ANY.
 CREATE OR REPLACE FUNCTION runai_internal.group_names(p_groups text[], p_argument text DEFAULT 'groups') RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  PERFORM runai_internal.not_null(p_groups, p_argument);
-  IF array_ndims(p_groups) > 1 THEN
-    RAISE EXCEPTION 'argument "%" must be a one-dimensional array', p_argument
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('It has %s dimensions: %s.', array_ndims(p_groups), array_dims(p_groups)),
-            HINT = 'Pass a list of group names, for example ARRAY[''ml-team'', ''readers''].';
-  END IF;
-  IF EXISTS (SELECT 1 FROM unnest(p_groups) g WHERE g IS NULL OR length(g) NOT BETWEEN 1 AND 255) THEN
-    RAISE EXCEPTION 'invalid group name'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Group names have 1 to 255 characters and are not NULL.',
-            HINT = 'Remove empty or NULL elements from the array.';
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_group_names_sql' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION runai_internal.group_names(text[], text) IS
   'Raises 22023 unless the array is a one-dimensional list of group names of 1 to 255 characters.';
 
@@ -2072,18 +2076,12 @@ COMMENT ON FUNCTION runai_internal.group_names(text[], text) IS
 -- Event history
 -- ---------------------------------------------------------------------------
 
+-- In C (src/dispatch.c): an INSERT through a kept plan, without an interpreter or
+-- a search_path change per event.
 CREATE OR REPLACE FUNCTION runai_internal.log_event(action text, result text, entity_type text,
                                                     entity_name text, entity_id text, details jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE who text := runai_internal.actor();
-BEGIN
-  INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
-  VALUES (coalesce(substr(who, strpos(who, ':') + 1), runai_internal.actor_name()),
-          coalesce(split_part(who, ':', 1), 'db_role'),
-          action, result, entity_type, entity_name, entity_id, coalesce(details, '{}'));
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_log_event_sql' LANGUAGE C;
 COMMENT ON FUNCTION runai_internal.log_event(text, text, text, text, text, jsonb) IS
   'Appends an event with the caller as its subject (the database role when it has no Run:ai subject).';
 
@@ -2557,10 +2555,13 @@ DECLARE
   missing text;
   new_id bigint;
 BEGIN
-  PERFORM runai_internal.not_null(p_subject_type, 'subject_type');
-  PERFORM runai_internal.not_null(p_subject, 'subject');
-  PERFORM runai_internal.not_null(p_role, 'role');
-  PERFORM runai_internal.not_null(p_scope, 'scope');
+  -- one test on the usual path instead of four statements
+  IF p_subject_type IS NULL OR p_subject IS NULL OR p_role IS NULL OR p_scope IS NULL THEN
+    PERFORM runai_internal.not_null(p_subject_type, 'subject_type');
+    PERFORM runai_internal.not_null(p_subject, 'subject');
+    PERFORM runai_internal.not_null(p_role, 'role');
+    PERFORM runai_internal.not_null(p_scope, 'scope');
+  END IF;
   IF p_subject_type NOT IN ('user', 'group', 'app') THEN
     RAISE EXCEPTION 'invalid subject type "%"', left(p_subject_type, 100)
       USING ERRCODE = 'invalid_parameter_value',
@@ -2600,7 +2601,11 @@ BEGIN
             DETAIL = 'Access rules use one of the 18 predefined roles; names are matched without regard to letter case.',
             HINT = 'SELECT role FROM runai.roles_table lists them.';
   END IF;
-  PERFORM runai_internal.lock_scope(p_scope);
+  -- runai_internal.lock_scope's statement, inline; it raises the error
+  PERFORM 1 FROM runai_internal.scopes WHERE scope OPERATOR(pg_catalog.=) p_scope FOR KEY SHARE;
+  IF NOT FOUND THEN
+    PERFORM runai_internal.lock_scope(p_scope);
+  END IF;
   IF wide AND runai.scope_type(p_scope) NOT IN ('system', 'tenant') THEN
     RAISE EXCEPTION 'role "%" can only be given at the system or a tenant scope', rname
       USING ERRCODE = 'invalid_parameter_value',
@@ -2631,9 +2636,15 @@ BEGIN
   PERFORM runai_internal.require_grant_within(rid, p_scope, p_expires_at);
   -- a caller judging its dominance over this subject sees the rule, or waits for it
   PERFORM runai_internal.subject_lock(p_subject_type || ':' || nm);
-  SELECT id INTO existing FROM runai_internal.access_rules
-   WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
-  IF existing IS NOT NULL THEN
+  -- A duplicate is found by the unique index itself (no plan to choose, and a rule
+  -- inserted meanwhile by another transaction is waited for, then found).
+  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
+  VALUES (p_subject_type, nm, rid, p_scope, runai_internal.actor_name(), p_expires_at)
+  ON CONFLICT (subject_type, subject, role_id, scope) DO NOTHING
+  RETURNING id INTO new_id;
+  IF new_id IS NULL THEN
+    SELECT id INTO existing FROM runai_internal.access_rules
+     WHERE subject_type = p_subject_type AND subject = nm AND role_id = rid AND scope OPERATOR(pg_catalog.=) p_scope;
     RAISE EXCEPTION 'access rule already exists'
       USING ERRCODE = 'unique_violation',
             DETAIL = format('Rule %s already gives %s:%s the role %s at %s.', existing, p_subject_type, nm, rname, p_scope),
@@ -2646,9 +2657,6 @@ BEGIN
       USING DETAIL = 'Rules may name an SSO user before its first sign-in, or a local user before it is created.',
             HINT = 'Check the spelling of the email if the user should exist already.';
   END IF;
-  INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, created_by, expires_at)
-  VALUES (p_subject_type, nm, rid, p_scope, runai_internal.actor_name(), p_expires_at)
-  RETURNING id INTO new_id;
   PERFORM runai_internal.log_event('create', 'Succeeded', 'access_rules', rname || ' @ ' || p_scope::text, new_id::text,
                                    jsonb_build_object('subject', p_subject_type || ':' || nm, 'role', rname,
                                                       'scope', p_scope::text, 'expires_at', p_expires_at));
@@ -3039,22 +3047,12 @@ $$;
 COMMENT ON FUNCTION runai_internal.check_new_password(text, text, text) IS 'Internal: 22023 unless a new password follows the rules.';
 
 -- Appends an event whose subject is given (the user or application signing in),
--- or the caller when p_subject is NULL.
+-- or the caller when p_subject is NULL (src/dispatch.c, as log_event).
 CREATE OR REPLACE FUNCTION runai_internal.log_subject_event(p_subject_type text, p_subject text, p_action text,
                                                             p_result text, p_entity_type text, p_entity_name text,
                                                             p_entity_id text, p_details jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF p_subject IS NULL THEN
-    PERFORM runai_internal.log_event(p_action, p_result, p_entity_type, p_entity_name, p_entity_id, p_details);
-  ELSE
-    INSERT INTO runai_internal.events (subject, subject_type, action, result, entity_type, entity_name, entity_id, details)
-    VALUES (p_subject, p_subject_type, p_action, p_result, p_entity_type, p_entity_name, p_entity_id,
-            coalesce(p_details, '{}'));
-  END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'rbac_log_subject_event_sql' LANGUAGE C;
 COMMENT ON FUNCTION runai_internal.log_subject_event(text, text, text, text, text, text, text, jsonb) IS
   'Internal: appends an event on behalf of the given subject (sign-ins), else of the caller.';
 
@@ -3116,11 +3114,14 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE tok text := runai_internal.random_text('token');
 BEGIN
   -- expired sessions of the same subject go; checking first avoids telling every
-  -- backend about a DELETE that removes nothing
-  IF EXISTS (SELECT 1 FROM runai_internal.sessions
-              WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now()) THEN
-    DELETE FROM runai_internal.sessions
-     WHERE (user_id = p_user_id OR app_id = p_app_id) AND expires_at <= now();
+  -- backend about a DELETE that removes nothing (one statement for users, one for
+  -- applications: each reads its own index whatever the plan was made for)
+  IF p_user_id IS NOT NULL THEN
+    IF EXISTS (SELECT 1 FROM runai_internal.sessions WHERE user_id = p_user_id AND expires_at <= now()) THEN
+      DELETE FROM runai_internal.sessions WHERE user_id = p_user_id AND expires_at <= now();
+    END IF;
+  ELSIF EXISTS (SELECT 1 FROM runai_internal.sessions WHERE app_id = p_app_id AND expires_at <= now()) THEN
+    DELETE FROM runai_internal.sessions WHERE app_id = p_app_id AND expires_at <= now();
   END IF;
   INSERT INTO runai_internal.sessions (token_hash, subject_type, subject, user_id, app_id, expires_at)
   VALUES (runai_internal.token_hash(tok), p_subject_type, p_subject, p_user_id, p_app_id,

@@ -13,7 +13,7 @@
 --    pg_catalog gets comparisons between runai.scope and text;
 --  - new: the registry of protected tables, the role's name in a binding,
 --    expires_at in the index of a subject's rules, an index of the events of failed
---    sign-ins;
+--    sign-ins, the signal tables that carry the catalog's invalidations;
 --  - the resource types' display names of data/resource_types.csv.
 --
 -- Everything moves with ALTER ... SET SCHEMA, which keeps its OID, its rows and
@@ -282,6 +282,19 @@ SELECT DISTINCT p.polrelid::pg_catalog.regclass
    AND f.proname = 'rls_check' AND f.pronamespace = 'runai_internal'::pg_catalog.regnamespace;
 SELECT pg_catalog.pg_extension_config_dump('runai_internal.protected_tables',
   'WHERE tbl OPERATOR(pg_catalog.<>) ''runai.workloads''::pg_catalog.regclass');
+
+-- The signals (30_data_catalog.sql): empty tables whose invalidations announce a
+-- change of the catalog, so that a write invalidates row-level security's plans
+-- only, not every plan that reads the table it changed (their comments come with
+-- the data parts' comments below).
+CREATE TABLE runai_internal.signal_scopes ();
+CREATE TABLE runai_internal.signal_access_rules ();
+CREATE TABLE runai_internal.signal_users ();
+CREATE TABLE runai_internal.signal_group_members ();
+CREATE TABLE runai_internal.signal_applications ();
+CREATE TABLE runai_internal.signal_db_role_bindings ();
+CREATE TABLE runai_internal.signal_sessions ();
+CREATE TABLE runai_internal.signal_subject ();
 
 -- ---------------------------------------------------------------------------
 -- 5. The predefined rows
