@@ -176,12 +176,13 @@ $$;
 GRANT USAGE ON SCHEMA bench TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA bench TO PUBLIC;
 
--- The rows were committed with synchronous_commit off: until the WAL of those
--- commits is flushed, VACUUM cannot mark their tuples committed, and pages it
--- cannot mark all-visible make index-only scans visit the heap (a protected
--- table's scans then differ from its copy's by chance).  CHECKPOINT flushes it.
-CHECKPOINT;
 VACUUM (ANALYZE) runai_internal.scopes, runai_internal.users, runai_internal.access_rules, runai.workloads,
+  bench.workloads_plain, bench.workloads_peer, bench.closure, bench.rules, bench.role_grants, bench.peer_users;
+-- A VACUUM with ANALYZE of several tables can leave pages of the later tables not
+-- all-visible (PostgreSQL 15 does so without the extension too), and index-only
+-- scans of those pages visit the heap: the protected table, its copies and the
+-- rules would be measured on different footing.  A plain VACUUM marks them.
+VACUUM runai_internal.scopes, runai_internal.users, runai_internal.access_rules, runai.workloads,
   bench.workloads_plain, bench.workloads_peer, bench.closure, bench.rules, bench.role_grants, bench.peer_users;
 CHECKPOINT;
 

@@ -50,6 +50,11 @@ INSERT INTO bench.workloads_plain SELECT * FROM runai.workloads;
 GRANT USAGE ON SCHEMA bench TO PUBLIC;
 GRANT SELECT ON bench.workloads_plain TO PUBLIC;
 VACUUM (ANALYZE) runai.workloads, bench.workloads_plain;
+-- A VACUUM with ANALYZE of several tables can leave pages of the later tables not
+-- all-visible (PostgreSQL 15 does so without the extension too), and index-only
+-- scans of those pages visit the heap: the protected table, its copies and the
+-- rules would be measured on different footing.  A plain VACUUM marks them.
+VACUUM runai.workloads, bench.workloads_plain;
 
 SELECT (SELECT count(*) FROM runai_internal.scopes) AS scopes,
        (SELECT count(*) FROM runai.workloads) AS workloads,

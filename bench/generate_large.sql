@@ -47,12 +47,12 @@ INSERT INTO runai_internal.access_rules (subject_type, subject, role_id, scope, 
 CREATE ROLE bench_large LOGIN;
 SELECT runai.bind_db_role('la1@bench.io', 'bench_large');
 
--- The rows were committed with synchronous_commit off: until the WAL of those
--- commits is flushed, VACUUM cannot mark their tuples committed, and pages it
--- cannot mark all-visible make index-only scans visit the heap (a protected
--- table's scans then differ from its copy's by chance).  CHECKPOINT flushes it.
-CHECKPOINT;
 VACUUM (ANALYZE) runai_internal.scopes, runai_internal.users, runai_internal.access_rules;
+-- A VACUUM with ANALYZE of several tables can leave pages of the later tables not
+-- all-visible (PostgreSQL 15 does so without the extension too), and index-only
+-- scans of those pages visit the heap: the protected table, its copies and the
+-- rules would be measured on different footing.  A plain VACUUM marks them.
+VACUUM runai_internal.scopes, runai_internal.users, runai_internal.access_rules;
 CHECKPOINT;
 
 SELECT (SELECT count(*) FROM runai_internal.scopes) AS scopes,
