@@ -107,6 +107,9 @@ if [ $memcheck -eq 1 ]; then
   # the isolation specs run only if the regress tests passed.
   out=$tmp/regress_out
   mkdir -p "$out"
+  # Some tests write scratch files with psql's \copy to results/, relative to the
+  # directory psql runs in -- this one, not the output directory.
+  mkdir -p results
   if $MAKE -s installcheck EXTRA_REGRESS_OPTS="--outputdir=$out"; then
     rm -rf "$out"
     pass
