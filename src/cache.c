@@ -394,16 +394,6 @@ fresh_snapshot(void)
 	return RegisterSnapshot(GetCatalogSnapshot(rel_oid(RBAC_REL_ACCESS_RULES)));
 }
 
-static AttrNumber
-attnum_of(Relation rel, const char *name)
-{
-	AttrNumber	a = get_attnum(RelationGetRelid(rel), name);
-
-	if (a == InvalidAttrNumber)
-		elog(ERROR, "runai_rbac: column %s.%s is missing", RelationGetRelationName(rel), name);
-	return a;
-}
-
 /* A text equality scan key on a heap column, in the index's collation. */
 static void
 text_key(ScanKey key, Relation index, AttrNumber heap_attno, int index_col, const char *value)
@@ -581,7 +571,7 @@ collect_rules(Relation rules, Relation idx, Snapshot snap,
 	ItemPointer tid;
 	TimestampTz now = rbac_cache_now();
 	bool		expiry_in_index = IndexRelationGetNumberOfAttributes(idx) >= 5;
-	AttrNumber	a_exp = attnum_of(rules, "expires_at");
+	AttrNumber	a_exp = rbac_catalog_attnum(rules, "expires_at");
 
 	/* index columns: subject_type, subject, role_id, scope[, expires_at] */
 	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
@@ -654,13 +644,13 @@ user_groups(Snapshot snap, const char *email)
 
 	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
 	uidx = index_open(rel_oid(RBAC_IDX_USERS_EMAIL), AccessShareLock);
-	text_key(&key, uidx, attnum_of(users, "email"), 0, email);
+	text_key(&key, uidx, rbac_catalog_attnum(users, "email"), 0, email);
 	scan = systable_beginscan(users, rel_oid(RBAC_IDX_USERS_EMAIL), true, snap, 1, &key);
 	if (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
 
-		uid = *DatumGetUUIDP(heap_getattr(tup, attnum_of(users, "id"),
+		uid = *DatumGetUUIDP(heap_getattr(tup, rbac_catalog_attnum(users, "id"),
 										  RelationGetDescr(users), &isnull));
 		found = true;
 	}
@@ -672,7 +662,7 @@ user_groups(Snapshot snap, const char *email)
 
 	members = table_open(rel_oid(RBAC_REL_GROUP_MEMBERS), AccessShareLock);
 	midx = index_open(rel_oid(RBAC_IDX_GROUP_MEMBERS_PKEY), AccessShareLock);
-	ScanKeyInit(&key, attnum_of(members, "user_id"), BTEqualStrategyNumber, F_UUID_EQ,
+	ScanKeyInit(&key, rbac_catalog_attnum(members, "user_id"), BTEqualStrategyNumber, F_UUID_EQ,
 				UUIDPGetDatum(&uid));
 	scan = systable_beginscan(members, rel_oid(RBAC_IDX_GROUP_MEMBERS_PKEY), true, snap, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
@@ -680,7 +670,7 @@ user_groups(Snapshot snap, const char *email)
 		bool		isnull;
 
 		groups = lappend(groups,
-						 TextDatumGetCString(heap_getattr(tup, attnum_of(members, "group_name"),
+						 TextDatumGetCString(heap_getattr(tup, rbac_catalog_attnum(members, "group_name"),
 														  RelationGetDescr(members), &isnull)));
 	}
 	systable_endscan(scan);
@@ -1108,15 +1098,15 @@ load_bindings(void)
 	snap = fresh_snapshot();
 	b = table_open(rel_oid(RBAC_REL_DB_ROLE_BINDINGS), AccessShareLock);
 	users = table_open(rel_oid(RBAC_REL_USERS), AccessShareLock);
-	a_role = attnum_of(b, "db_role");
+	a_role = rbac_catalog_attnum(b, "db_role");
 	/*
 	 * 0.1.0 did not record the role's name; on a Citus cluster the name is what
 	 * finds the role on this node
 	 */
 	a_name = get_attnum(RelationGetRelid(b), "db_role_name");
-	a_user = attnum_of(b, "user_id");
-	a_uid = attnum_of(users, "id");
-	a_email = attnum_of(users, "email");
+	a_user = rbac_catalog_attnum(b, "user_id");
+	a_uid = rbac_catalog_attnum(users, "id");
+	a_email = rbac_catalog_attnum(users, "email");
 	slot = table_slot_create(b, NULL);
 	scan = table_beginscan(b, snap, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))

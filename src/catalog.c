@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -477,4 +478,15 @@ rbac_catalog_internal_function(const RbacCatalog *cat, const char *name)
 	if (cat->layout == RBAC_LAYOUT_0_1)
 		return psprintf("%s.%s", RBAC_API_SCHEMA, quote_identifier(psprintf("_%s", name)));
 	return psprintf("%s.%s", RBAC_INTERNAL_SCHEMA, quote_identifier(name));
+}
+
+/* See catalog.h. */
+AttrNumber
+rbac_catalog_attnum(Relation rel, const char *name)
+{
+	AttrNumber	a = get_attnum(RelationGetRelid(rel), name);
+
+	if (a == InvalidAttrNumber)
+		elog(ERROR, "runai_rbac: column %s.%s is missing", RelationGetRelationName(rel), name);
+	return a;
 }

@@ -59,6 +59,8 @@
 #ifndef RUNAI_RBAC_CATALOG_H
 #define RUNAI_RBAC_CATALOG_H
 
+#include "utils/relcache.h"
+
 /* How the installed version lays out its objects. */
 typedef enum RbacLayout
 {
@@ -196,6 +198,12 @@ extern Oid	rbac_catalog_cached_signal(RbacSignal s);
  * as needed, palloc'd.
  */
 extern char *rbac_catalog_internal_function(const RbacCatalog *cat, const char *name);
+
+/*
+ * The number of the column NAME of REL, a table of the catalog; an error when the
+ * column is missing (a catalog this library cannot read).
+ */
+extern AttrNumber rbac_catalog_attnum(Relation rel, const char *name);
 
 /*
  * Does this node change the catalog?  True without Citus and on the coordinator

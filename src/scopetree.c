@@ -92,6 +92,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "catalog.h"
 #include "scopetree.h"
 #include "types.h"
 
@@ -947,16 +948,6 @@ tree_reclaim(TreeLocal *t)
  * ---------------------------------------------------------------------------
  */
 
-static AttrNumber
-attnum_of(Relation rel, const char *name)
-{
-	AttrNumber	a = get_attnum(RelationGetRelid(rel), name);
-
-	if (a == InvalidAttrNumber)
-		elog(ERROR, "runai_rbac: column %s.%s is missing", RelationGetRelationName(rel), name);
-	return a;
-}
-
 /*
  * A snapshot of what is committed, without this transaction's own changes
  * (those are the overlay's): a fresh catalog snapshot whose command id hides
@@ -1000,8 +991,8 @@ load_catalog(RbacMatrix *c, Relation rt, Relation roles, Relation perms, Snapsho
 	slot = table_slot_create(rt, NULL);
 	scan = table_beginscan(rt, snap, 0, NULL);
 	{
-		AttrNumber	a_id = attnum_of(rt, "id"),
-					a_name = attnum_of(rt, "name");
+		AttrNumber	a_id = rbac_catalog_attnum(rt, "id"),
+					a_name = rbac_catalog_attnum(rt, "name");
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
@@ -1019,8 +1010,8 @@ load_catalog(RbacMatrix *c, Relation rt, Relation roles, Relation perms, Snapsho
 	slot = table_slot_create(roles, NULL);
 	scan = table_beginscan(roles, snap, 0, NULL);
 	{
-		AttrNumber	a_id = attnum_of(roles, "id"),
-					a_name = attnum_of(roles, "name");
+		AttrNumber	a_id = rbac_catalog_attnum(roles, "id"),
+					a_name = rbac_catalog_attnum(roles, "name");
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
@@ -1038,9 +1029,9 @@ load_catalog(RbacMatrix *c, Relation rt, Relation roles, Relation perms, Snapsho
 	slot = table_slot_create(perms, NULL);
 	scan = table_beginscan(perms, snap, 0, NULL);
 	{
-		AttrNumber	a_role = attnum_of(perms, "role_id"),
-					a_rt = attnum_of(perms, "resource_type_id"),
-					a_act = attnum_of(perms, "actions");
+		AttrNumber	a_role = rbac_catalog_attnum(perms, "role_id"),
+					a_rt = rbac_catalog_attnum(perms, "resource_type_id"),
+					a_act = rbac_catalog_attnum(perms, "actions");
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
@@ -1085,8 +1076,8 @@ read_scopes(Relation rel, Snapshot snap, int *nrows)
 {
 	TableScanDesc scan;
 	TupleTableSlot *slot;
-	AttrNumber	a_scope = attnum_of(rel, "scope"),
-				a_parent = attnum_of(rel, "parent");
+	AttrNumber	a_scope = rbac_catalog_attnum(rel, "scope"),
+				a_parent = rbac_catalog_attnum(rel, "parent");
 	int			cap = 1024,
 				n = 0;
 	SyncRow    *rows = palloc(sizeof(SyncRow) * cap);
@@ -2488,8 +2479,8 @@ rbac_tree_trigger(PG_FUNCTION_ARGS)
 	}
 	if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		return PointerGetDatum(NULL);
-	a_scope = attnum_of(rel, "scope");
-	a_parent = attnum_of(rel, "parent");
+	a_scope = rbac_catalog_attnum(rel, "scope");
+	a_parent = rbac_catalog_attnum(rel, "parent");
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		HeapTuple	o = td->tg_trigtuple,
